@@ -1,0 +1,3 @@
+using ProRL.Cli;
+
+return CliApp.Build().Run(args);
