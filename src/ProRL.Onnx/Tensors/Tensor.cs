@@ -65,7 +65,7 @@ public sealed class Tensor
                 break;
             case TensorDataType.BFloat16:
                 var b = AsSpan<ushort>();
-                for (int i = 0; i < result.Length; i++) result[i] = BFloat16.ToSingle(b[i]);
+                for (int i = 0; i < result.Length; i++) result[i] = BFloat16Bits.ToSingle(b[i]);
                 break;
             case TensorDataType.Double:
                 var d = AsSpan<double>();
@@ -88,7 +88,7 @@ public sealed class Tensor
                 return FromArray<Half>(name, dataType, dims, h);
             case TensorDataType.BFloat16:
                 var b = new ushort[values.Length];
-                for (int i = 0; i < b.Length; i++) b[i] = BFloat16.FromSingle(values[i]);
+                for (int i = 0; i < b.Length; i++) b[i] = BFloat16Bits.FromSingle(values[i]);
                 return FromArray<ushort>(name, dataType, dims, b);
             case TensorDataType.Double:
                 var d = new double[values.Length];
@@ -111,7 +111,7 @@ public sealed class Tensor
 }
 
 /// <summary>bfloat16 ↔ float32 (the upper half of an IEEE float, rounded to nearest even).</summary>
-public static class BFloat16
+public static class BFloat16Bits
 {
     public static float ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 
