@@ -1,0 +1,158 @@
+using ProRL.Onnx.Graph;
+using ProRL.Onnx.Tensors;
+
+namespace ProRL.Training.Lowering;
+
+/// <summary>
+/// com.microsoft.GroupQueryAttention for a full sequence with no KV cache (past length 0), as
+/// Reshape / Transpose / MatMul / Where / Softmax. Query heads are grouped by reshaping Q to
+/// [B, N_kv, G·S, H] so that K and V are never copied and every MatMul has equal batch dimensions.
+/// Key j is visible to query i when j ≤ i (causal), j &lt; seqlens_k+1 (right padding) and i − j &lt; local_window_size
+/// (the window counts the query itself, as ORT's CPU kernel does).
+/// </summary>
+internal static class AttentionLowering
+{
+    private const int SeqlensInput = 5, CosInput = 7, SinInput = 8, PositionIdsInput = 9, BiasInput = 10, HeadSinkInput = 11;
+
+    public static void GroupQueryAttention(LoweringContext ctx, StaticShapes shapes, Node node)
+    {
+        Validate(ctx, node);
+        long numHeads = node.GetInt("num_heads", 0);
+        long kvHeads = node.GetInt("kv_num_heads", 0);
+        long groups = numHeads / kvHeads;
+        var query = node.Inputs[0];
+        var type = ctx.TypeOf(query, node);
+        bool packed = node.Input(1) is null;
+
+        // [B,S,hidden] → [B,heads,S,H] for Q, K and V.
+        string q, k, v;
+        long? headSize;
+        if (packed)
+        {
+            headSize = shapes.LastDim(query) / (numHeads + 2 * kvHeads);
+            var all = ctx.Reshape(query, 0, 0, numHeads + 2 * kvHeads, -1);
+            var parts = ctx.EmitMulti("Split", [all, ctx.Int64s(numHeads, kvHeads, kvHeads)], 3, Attr.Int("axis", 2));
+            (q, k, v) = (ToHeadsFirst(ctx, parts[0]), ToHeadsFirst(ctx, parts[1]), ToHeadsFirst(ctx, parts[2]));
+        }
+        else
+        {
+            headSize = shapes.LastDim(query) / numHeads;
+            q = ToHeadsFirst(ctx, ctx.Reshape(query, 0, 0, numHeads, -1));
+            k = ToHeadsFirst(ctx, ctx.Reshape(node.Inputs[1], 0, 0, kvHeads, -1));
+            v = ToHeadsFirst(ctx, ctx.Reshape(node.Inputs[2], 0, 0, kvHeads, -1));
+        }
+
+        if (node.GetInt("do_rotary", 0) != 0)
+            (q, k) = Rotate(ctx, shapes, node, q, k, headSize);
+
+        // Scores [B,N,S,S]: scale Q (cheaper than scaling the scores), then group query heads onto their KV head.
+        var scaledQ = ctx.Mul(q, Scale(ctx, node, q, headSize, type));
+        var groupedQ = groups == 1 ? scaledQ : ctx.Reshape(scaledQ, 0, kvHeads, -1, 0);
+        var scores = ctx.MatMul(groupedQ, ctx.Transpose(k, 0, 1, 3, 2));
+        if (groups > 1) scores = ctx.Reshape(scores, 0, numHeads, -1, 0);
+
+        float softcap = node.GetFloat("softcap", 0f);
+        if (softcap > 0f)
+            scores = ctx.Mul(ctx.Emit("Tanh", [ctx.Mul(scores, ctx.Scalar(1.0 / softcap, type))]), ctx.Scalar(softcap, type));
+        if (node.Input(BiasInput) is { } bias) scores = ctx.Add(scores, bias);
+
+        var visible = VisibilityMask(ctx, node, query);
+        var masked = ctx.Emit("Where", [visible, scores, ctx.Scalar(LoweringContext.LowestFinite(type), type)]);
+        var probs = ctx.Emit("Softmax", [masked], Attr.Int("axis", -1));
+
+        var groupedProbs = groups == 1 ? probs : ctx.Reshape(probs, 0, kvHeads, -1, 0);
+        var context = ctx.MatMul(groupedProbs, v);
+        if (groups > 1) context = ctx.Reshape(context, 0, numHeads, -1, 0);
+        var output = ctx.Reshape(ctx.Transpose(context, 0, 2, 1, 3), 0, 0, -1);
+        ctx.Bind(output, node.Outputs[0]);
+        // present_key/value of a cache-free step are the (rotated) K and V themselves, in BNSH.
+        if (node.Outputs.Count > 1) ctx.Bind(k, node.Outputs[1]);
+        if (node.Outputs.Count > 2) ctx.Bind(v, node.Outputs[2]);
+    }
+
+    /// <summary>The scale attribute, else 1/sqrt(head_size): a constant when the head size is known, computed from Q's shape otherwise.</summary>
+    private static string Scale(LoweringContext ctx, Node node, string q, long? headSize, TensorDataType type)
+    {
+        float scale = node.GetFloat("scale", 0f);
+        if (scale != 0f) return ctx.Scalar(scale, type);
+        if (headSize is { } h) return ctx.Scalar(1.0 / Math.Sqrt(h), type);
+        var size = ctx.Cast(ctx.Emit("Shape", [q], Attr.Int("start", -1)), type);
+        return ctx.Div(ctx.Scalar(1.0, type), ctx.Emit("Sqrt", [size]));
+    }
+
+    private static void Validate(LoweringContext ctx, Node node)
+    {
+        long numHeads = node.GetInt("num_heads", 0), kvHeads = node.GetInt("kv_num_heads", 0);
+        if (numHeads <= 0 || kvHeads <= 0 || numHeads % kvHeads != 0)
+            throw ctx.Error(node, $"num_heads={numHeads} must be a positive multiple of kv_num_heads={kvHeads}.");
+        if (node.Input(3) is not null || node.Input(4) is not null)
+            throw ctx.Error(node, "has a KV cache (past_key/past_value); the lowering computes a full sequence with past length 0. Use DecoderLowering.ForTraining, which drops the cache.");
+        if (node.Input(SeqlensInput) is null) throw ctx.Error(node, "input seqlens_k is missing.");
+        if (node.Input(HeadSinkInput) is not null || node.GetInt("smooth_softmax", 0) != 0)
+            throw ctx.Error(node, "head_sink / smooth_softmax are not supported by the lowering.");
+        if (node.Inputs.Skip(12).Any(i => i.Length > 0))
+            throw ctx.Error(node, "quantized KV cache scales and q/k norm weights (inputs 12+) are not supported by the lowering.");
+        if (node.Outputs.Count > 3 && node.Outputs[3].Length > 0)
+            throw ctx.Error(node, "output_qk is not supported by the lowering.");
+        if (node.GetInt("causal", 1) == 0 && node.GetInt("local_window_size", -1) > 0)
+            throw ctx.Error(node, "local_window_size requires causal=1.");
+    }
+
+    /// <summary>[B,S,N,H] → [B,N,S,H].</summary>
+    private static string ToHeadsFirst(LoweringContext ctx, string x) => ctx.Transpose(x, 0, 2, 1, 3);
+
+    private static (string Q, string K) Rotate(LoweringContext ctx, StaticShapes shapes, Node node, string q, string k, long? headSize)
+    {
+        var cosCache = node.Input(CosInput) ?? throw ctx.Error(node, "do_rotary=1 needs cos_cache and sin_cache.");
+        var sinCache = node.Input(SinInput) ?? throw ctx.Error(node, "do_rotary=1 needs cos_cache and sin_cache.");
+        long rotaryDim = RotaryLowering.RotaryDim(ctx, shapes, node, cosCache);
+        bool interleaved = node.GetInt("rotary_interleaved", 0) != 0;
+        string cos, sin;
+        if (node.Input(PositionIdsInput) is { } positions)
+        {
+            // ORT's first-prompt semantics: only position_ids[0,0] is read; rows use start .. start+S-1.
+            var start = ctx.Reshape(ctx.Slice(ctx.Reshape(positions, -1), 0, 0, 1));
+            var length = ctx.Reshape(RotaryLowering.SequenceLength(ctx, node.Inputs[0], 1));
+            var ids = ctx.Emit("Range", [start, ctx.Add(start, length), ctx.Scalar(1, TensorDataType.Int64)]);
+            cos = ctx.Emit("Gather", [cosCache, ids]);
+            sin = ctx.Emit("Gather", [sinCache, ids]);
+        }
+        else
+        {
+            // Past length 0: positions 0..S-1 in every row (right padding keeps real tokens at the front).
+            cos = RotaryLowering.FirstPositions(ctx, cosCache, node.Inputs[0], 1);
+            sin = RotaryLowering.FirstPositions(ctx, sinCache, node.Inputs[0], 1);
+        }
+        return (RotaryLowering.Apply(ctx, q, cos, sin, rotaryDim, headSize, interleaved),
+                RotaryLowering.Apply(ctx, k, cos, sin, rotaryDim, headSize, interleaved));
+    }
+
+    /// <summary>
+    /// Bool [B,1,S,S]: which keys each query sees. Built once per (seqlens_k, window, causal) and shared by all layers.
+    /// </summary>
+    private static string VisibilityMask(LoweringContext ctx, Node node, string query)
+    {
+        var seqlens = node.Inputs[SeqlensInput];
+        long window = node.GetInt("local_window_size", -1);
+        bool causal = node.GetInt("causal", 1) != 0;
+        var key = $"gqa-mask:{seqlens}:{window}:{causal}";
+        if (ctx.Shared.TryGetValue(key, out var cached)) return cached;
+
+        var length = ctx.Reshape(RotaryLowering.SequenceLength(ctx, query, 1));
+        var index = ctx.Emit("Range", [ctx.Scalar(0, TensorDataType.Int64), length, ctx.Scalar(1, TensorDataType.Int64)]);
+        var rows = ctx.Unsqueeze(index, 1);   // query i as [S,1]
+        var cols = ctx.Unsqueeze(index, 0);   // key j as [1,S]
+
+        // Right padding: key j exists when j < seqlens_k + 1.
+        var keyCount = ctx.Add(ctx.Cast(seqlens, TensorDataType.Int64), ctx.Scalar(1, TensorDataType.Int64));
+        var visible = ctx.Emit("Less", [cols, ctx.Unsqueeze(keyCount, 1, 2, 3)]); // [B,1,1,S]
+        if (causal)
+            visible = ctx.Emit("And", [visible, ctx.Emit("GreaterOrEqual", [rows, cols])]);
+        if (window > 0)
+        {
+            var distance = ctx.Sub(rows, cols);
+            visible = ctx.Emit("And", [visible, ctx.Emit("Less", [distance, ctx.Scalar(window, TensorDataType.Int64)])]);
+        }
+        return ctx.Shared[key] = visible;
+    }
+}
