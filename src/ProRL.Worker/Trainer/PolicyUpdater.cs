@@ -1,0 +1,126 @@
+using ProRL.Algorithms.Advantages;
+using ProRL.Algorithms.Length;
+using ProRL.Algorithms.Loss;
+using LossAggregation = ProRL.Training.Heads.LossAggregation;
+using ProRL.Training.Heads;
+using ProRL.Training.Session;
+
+namespace ProRL.Worker.Trainer;
+
+/// <summary>What one RL step needs besides the samples (mapped from the worker's options).</summary>
+public sealed record PolicyUpdateSettings
+{
+    public AdvantageOptions Advantage { get; init; } = new();
+    public LengthShapingOptions LengthShaping { get; init; } = new();
+    public PolicyLossSettings Loss { get; init; } = new();
+    public AdamWSettings Optimizer { get; init; } = new();
+    /// <summary>Gradient updates per rollout step (the batch is split into this many mini-batches).</summary>
+    public int MiniBatches { get; init; } = 4;
+    /// <summary>Most sequences per forward/backward pass; mini-batches larger than this are accumulated.</summary>
+    public int MicroBatchSize { get; init; } = 16;
+    /// <summary>Cap of the truncated importance weights between trainer and rollout-engine logprobs; null = off.</summary>
+    public double? TruncatedImportanceCap { get; init; }
+    public long PadTokenId { get; init; }
+}
+
+/// <summary>Figures of one RL step, for metrics.jsonl and the console.</summary>
+public sealed record PolicyUpdateResult(
+    int Samples, int ResponseTokens, double MeanReward, double MeanShapedReward, double Loss, double PolicyGradientLoss,
+    double Kl, double Entropy, double ClipFractionLow, double ClipFractionHigh, double GradNorm, int UpdatesApplied,
+    int UpdatesSkipped, double KlShare, double RolloutTrainerLogprobGap, IReadOnlyList<string> SkipReasons);
+
+/// <summary>
+/// The KL-controlled ProRL update: shape rewards, compute advantages, take the old-policy and reference logprobs
+/// of every sample before any parameter changes, then run <see cref="PolicyUpdateSettings.MiniBatches"/> AdamW
+/// updates of the clipped surrogate (+ KL penalty) on the training graph.
+/// </summary>
+public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings settings)
+{
+    public PolicyUpdateResult Update(IReadOnlyList<TrainingSample> samples, long step, CancellationToken cancellationToken = default)
+    {
+        if (samples.Count == 0) throw new ArgumentException("An RL step needs at least one sample.", nameof(samples));
+        if (!session.HasReference) throw new InvalidOperationException("The training session has no reference parameters loaded.");
+
+        var rewards = samples.Select(s => s.Reward).ToArray();
+        var shaped = samples.Select(s => LengthShaping.Shape(s.Reward, s.CompletionIds.Length, s.EndedWithEos, step, settings.LengthShaping)).ToArray();
+        var advantages = AdvantageEstimation.Compute(shaped, samples.Select(s => s.GroupId).ToArray(), settings.Advantage);
+
+        // Micro-batches are fixed up front; their old/reference logprobs come from the parameters as they are now.
+        var miniBatches = Split(Enumerable.Range(0, samples.Count).ToArray(), Math.Min(settings.MiniBatches, samples.Count));
+        var plan = miniBatches.Select(mb => mb.Chunk(settings.MicroBatchSize).Select(rows => Prepare(samples, advantages, rows)).ToList()).ToList();
+
+        double loss = 0, pg = 0, kl = 0, entropy = 0, clipLow = 0, clipHigh = 0, gradNorm = 0, gap = 0;
+        int applied = 0, skipped = 0, tokens = 0;
+        var reasons = new List<string>();
+        foreach (var mini in plan)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int miniTokens = mini.Sum(m => m.Packed.ResponseTokens);
+            int miniRows = mini.Sum(m => m.Packed.Tokens.BatchSize);
+            foreach (var micro in mini)
+            {
+                if (micro.Packed.ResponseTokens == 0) continue;
+                // Micro-batch losses must add up to the mini-batch's, under the aggregation the graph was built with.
+                float scale = session.Manifest.PolicyLoss.Aggregation == LossAggregation.TokenMean
+                    ? (float)micro.Packed.ResponseTokens / miniTokens
+                    : (float)micro.Packed.Tokens.BatchSize / miniRows;
+                var result = session.TrainStep(micro.Packed.Tokens, micro.Inputs, settings.Loss with { LossScale = scale });
+                double w = (double)micro.Packed.ResponseTokens;
+                tokens += micro.Packed.ResponseTokens;
+                loss += w * result.Loss / scale;
+                pg += w * Metric(result, PolicyLossHead.PolicyGradientLoss);
+                kl += w * Metric(result, PolicyLossHead.Kl);
+                entropy += w * Metric(result, PolicyLossHead.EntropyMean);
+                clipLow += w * Metric(result, PolicyLossHead.ClipFractionLow);
+                clipHigh += w * Metric(result, PolicyLossHead.ClipFractionHigh);
+                gap += w * micro.LogprobGap;
+            }
+            var opt = session.OptimizerStep(settings.Optimizer);
+            if (opt.Applied) { applied++; gradNorm += opt.GradNorm; }
+            else { skipped++; reasons.Add(opt.SkipReason ?? "skipped"); }
+        }
+        double n = Math.Max(1, tokens);
+        double klTerm = Math.Abs(settings.Loss.KlCoef * kl / n), pgTerm = Math.Abs(pg / n);
+        return new PolicyUpdateResult(
+            samples.Count, tokens, rewards.Average(), shaped.Average(), loss / n, pg / n, kl / n, entropy / n,
+            clipLow / n, clipHigh / n, applied > 0 ? gradNorm / applied : double.NaN, applied, skipped,
+            PolicyLoss.KlShare(pgTerm, klTerm), gap / n, reasons);
+    }
+
+    private sealed record MicroBatch(PackedBatch Packed, PolicyLossInputs Inputs, double LogprobGap);
+
+    private MicroBatch Prepare(IReadOnlyList<TrainingSample> samples, double[] advantages, int[] rows)
+    {
+        var subset = rows.Select(r => samples[r]).ToList();
+        var packed = PackedBatch.Pack(subset, settings.PadTokenId);
+        var old = session.EvalStep(packed.Tokens, settings.Loss.Temperature, ParameterSet.Policy);
+        var reference = session.EvalStep(packed.Tokens, settings.Loss.Temperature, ParameterSet.Reference);
+        var tokenAdvantages = AdvantageEstimation.BroadcastToTokens(rows.Select(r => advantages[r]).ToArray(), packed.ResponseMask, packed.Width);
+
+        // Mean |trainer − rollout engine| logprob over response tokens: the mismatch that truncated IS corrects.
+        double gap = 0;
+        for (int i = 0; i < packed.ResponseMask.Length; i++)
+            if (packed.ResponseMask[i] > 0) gap += Math.Abs(old.Logprobs[i] - packed.BehaviourLogprobs[i]);
+        if (settings.TruncatedImportanceCap is double cap && packed.ResponseTokens > 0)
+        {
+            var weights = ImportanceSampling.Truncated(old.Logprobs, packed.BehaviourLogprobs, packed.ResponseMask, cap);
+            tokenAdvantages = ImportanceSampling.Apply(tokenAdvantages, weights.Weights);
+        }
+        var inputs = new PolicyLossInputs(packed.ResponseMask, old.Logprobs, reference.Logprobs, tokenAdvantages);
+        return new MicroBatch(packed, inputs, packed.ResponseTokens > 0 ? gap / packed.ResponseTokens : 0);
+    }
+
+    private static double Metric(TrainStepResult r, string name) => r.Metrics.TryGetValue(name, out var v) ? v : 0;
+
+    /// <summary>Splits rows into <paramref name="parts"/> contiguous, near-equal parts.</summary>
+    internal static List<int[]> Split(int[] rows, int parts)
+    {
+        var result = new List<int[]>(parts);
+        for (int i = 0; i < parts; i++)
+        {
+            int start = rows.Length * i / parts, end = rows.Length * (i + 1) / parts;
+            result.Add(rows[start..end]);
+        }
+        return result;
+    }
+}
