@@ -1,6 +1,6 @@
 using ProRL.Training.Session;
 
-namespace ProRL.Worker.Trainer;
+namespace ProRL.Training.Batching;
 
 /// <summary>One response to train on: its prompt and completion tokens, the behaviour policy's logprobs, its reward.</summary>
 public sealed record TrainingSample(int GroupId, int[] PromptIds, int[] CompletionIds, float[] BehaviourLogprobs, double Reward, bool EndedWithEos)

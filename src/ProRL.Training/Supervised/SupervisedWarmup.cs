@@ -1,6 +1,7 @@
+using ProRL.Training.Batching;
 using ProRL.Training.Session;
 
-namespace ProRL.Worker.Trainer;
+namespace ProRL.Training.Supervised;
 
 /// <summary>A prompt and the completion the model should learn to write for it.</summary>
 public sealed record SupervisedExample(int[] PromptIds, int[] TargetIds);

@@ -1,0 +1,204 @@
+using Microsoft.ML.OnnxRuntime;
+using ProRL.Onnx.Graph;
+using ProRL.Onnx.IO;
+using ProRL.Onnx.Models;
+using ProRL.Onnx.Tensors;
+using ProRL.Training.Autodiff;
+using ProRL.Training.Heads;
+using ProRL.Training.Optimizer;
+using Tensor = ProRL.Onnx.Tensors.Tensor;
+
+namespace ProRL.Training.Artifacts;
+
+/// <summary>Worst disagreement between the lowered decoder's logits and the original export's prefill logits.</summary>
+public sealed record LoweringCheckResult(double MaxAbsDifference, double MaxAbsLogit, int Batch, int Length);
+
+/// <summary>One random direction d of the gradient spot-check: ⟨∇loss, d⟩ against the central difference of the loss.</summary>
+public sealed record DirectionCheck(int Index, double Analytic, double FiniteDifference, double RelativeError);
+
+/// <summary>
+/// Checks for a user about to train an export: the lowering against the original model, and the training graph's
+/// gradients against central finite differences along random directions in float64 (where rounding cannot hide errors).
+/// </summary>
+public static class ArtifactsCheck
+{
+    /// <summary>
+    /// Runs the export (contrib ops, KV cache of length 0) and the lowered float32 decoder on the same random tokens and
+    /// returns the largest absolute logit difference.
+    /// </summary>
+    public static LoweringCheckResult CheckLowering(ModelFolder folder, OnnxModel loweredDecoder, int batch = 2, int length = 16, int seed = 1)
+    {
+        var source = OnnxModelIO.Load(folder.ModelPath);
+        var ids = RandomTokens(batch * length, folder.Config.Model.VocabSize, seed);
+        var mask = Enumerable.Repeat(1L, ids.Length).ToArray();
+        var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var decoder = folder.Decoder;
+        foreach (var input in source.Graph.Inputs)
+        {
+            inputs[input.Name] = input.Name switch
+            {
+                _ when input.Name == decoder.Inputs.InputIds => IntTensor(input, [batch, length], ids),
+                _ when input.Name == decoder.Inputs.AttentionMask => IntTensor(input, [batch, length], mask),
+                _ when input.Name == decoder.Inputs.PositionIds => IntTensor(input, [batch, length],
+                    Enumerable.Range(0, batch * length).Select(i => (long)(i % length)).ToArray()),
+                _ => EmptyPast(input, batch, decoder),
+            };
+        }
+        var original = RunLogits(OnnxModelIO.ToBytes(source), inputs, decoder.Outputs.Logits);
+        var lowered = RunLogits(OnnxModelIO.ToBytes(loweredDecoder), new Dictionary<string, Tensor>
+        {
+            [TrainingGraphBuilder.InputIds] = Tensor.FromInt64s("ids", [batch, length], ids),
+            [TrainingGraphBuilder.AttentionMask] = Tensor.FromInt64s("mask", [batch, length], mask),
+        }, TrainingGraphBuilder.Logits);
+        if (original.Length != lowered.Length)
+            throw new InvalidDataException($"The lowered decoder gives {lowered.Length} logits, the export {original.Length}.");
+        double worst = 0, largest = 0;
+        for (int i = 0; i < original.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(original[i] - lowered[i]));
+            largest = Math.Max(largest, Math.Abs(original[i]));
+        }
+        return new LoweringCheckResult(worst, largest, batch, length);
+    }
+
+    /// <summary>
+    /// Builds the float64 variant of the training graph and compares, along <paramref name="directions"/> random unit
+    /// directions in parameter space, the graph's directional derivative with the central difference
+    /// (L(θ + εd) − L(θ − εd)) / 2ε. Per-token inputs are random but realistic: old log-probabilities near the current
+    /// ones so that some ratios are clipped and some are not.
+    /// </summary>
+    public static IReadOnlyList<DirectionCheck> CheckGradients(OnnxModel decoder, IReadOnlyDictionary<string, Tensor> parameters,
+        TrainingGraphOptions options, int vocabSize, int directions = 3, int batch = 2, int length = 8, double epsilon = 1e-5, int seed = 7)
+    {
+        var specs = TrainingGraphBuilder.TrainableParameters(decoder, t => parameters.ContainsKey(t.Name));
+        var training = PrecisionConversion.ToFloat64(TrainingGraphBuilder.BuildTraining(decoder, specs, options with { AccumulateGradients = false }));
+        var eval = PrecisionConversion.ToFloat64(TrainingGraphBuilder.BuildEval(decoder, specs));
+        using var trainingSession = new InferenceSession(OnnxModelIO.ToBytes(training));
+        using var evalSession = new InferenceSession(OnnxModelIO.ToBytes(eval));
+
+        var rng = new Random(seed);
+        var theta = specs.ToDictionary(s => s.Name, s => OrtTensors.ToDoubles(parameters[s.Name]), StringComparer.Ordinal);
+        var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        {
+            [TrainingGraphBuilder.InputIds] = Tensor.FromInt64s("ids", [batch, length], RandomTokens(batch * length, vocabSize, seed)),
+            [TrainingGraphBuilder.AttentionMask] = Tensor.FromInt64s("mask", [batch, length], Enumerable.Repeat(1L, batch * length).ToArray()),
+            [EvalHead.Temperature] = Scalar(EvalHead.Temperature, 1.2),
+        };
+        SetParameters(inputs, specs, theta);
+        var logp = OrtTensors.ToDoubles(OrtTensors.Run(evalSession, inputs, [EvalHead.Logprobs])[EvalHead.Logprobs]);
+        foreach (var (name, value) in PerTokenInputs(options.Head, logp, rng))
+            inputs[name] = OrtTensors.FromDoubles(name, TensorDataType.Double, [batch, length - 1], value);
+        foreach (var (name, value) in ScalarInputs(options))
+            inputs[name] = Scalar(name, value);
+
+        var gradNames = specs.Select(s => AdamWGraph.GradName(s.Name)).ToList();
+        var result = OrtTensors.Run(trainingSession, inputs, gradNames);
+        var gradient = specs.ToDictionary(s => s.Name, s => OrtTensors.ToDoubles(result[AdamWGraph.GradName(s.Name)]), StringComparer.Ordinal);
+
+        double Loss(Dictionary<string, double[]> at)
+        {
+            SetParameters(inputs, specs, at);
+            return OrtTensors.ToDoubles(OrtTensors.Run(trainingSession, inputs, [PolicyLossHead.Loss])[PolicyLossHead.Loss])[0];
+        }
+
+        var checks = new List<DirectionCheck>();
+        for (int k = 0; k < directions; k++)
+        {
+            var direction = UnitDirection(specs, rng);
+            double analytic = specs.Sum(s => Dot(gradient[s.Name], direction[s.Name]));
+            double plus = Loss(Shift(theta, direction, epsilon)), minus = Loss(Shift(theta, direction, -epsilon));
+            double fd = (plus - minus) / (2 * epsilon);
+            double relative = Math.Abs(fd - analytic) / Math.Max(Math.Max(Math.Abs(fd), Math.Abs(analytic)), 1e-8);
+            checks.Add(new DirectionCheck(k, analytic, fd, relative));
+        }
+        return checks;
+    }
+
+    private static IEnumerable<(string, double[])> PerTokenInputs(LossHeadKind head, double[] logp, Random rng)
+    {
+        double U(double lo, double hi) => lo + (hi - lo) * rng.NextDouble();
+        var mask = logp.Select((_, i) => i % 3 == 0 ? 0.0 : 1.0).ToArray();
+        if (head == LossHeadKind.CrossEntropy)
+        {
+            yield return (CrossEntropyHead.TargetMask, mask);
+            yield break;
+        }
+        yield return (PolicyLossHead.ResponseMask, mask);
+        yield return (PolicyLossHead.OldLogprobs, logp.Select(x => x + U(-0.5, 0.5)).ToArray());
+        yield return (PolicyLossHead.RefLogprobs, logp.Select(x => x + U(-0.5, 0.5)).ToArray());
+        yield return (PolicyLossHead.Advantages, logp.Select(_ => U(-1, 1)).ToArray());
+    }
+
+    private static IEnumerable<(string, double)> ScalarInputs(TrainingGraphOptions options)
+    {
+        if (options.Head == LossHeadKind.CrossEntropy)
+        {
+            yield return (CrossEntropyHead.LossScale, 1);
+            yield break;
+        }
+        var values = new Dictionary<string, double>
+        {
+            [PolicyLossHead.ClipLow] = 0.2, [PolicyLossHead.ClipHigh] = 0.4, [PolicyLossHead.DualClipBound] = 3,
+            [PolicyLossHead.KlCoef] = 0.1, [PolicyLossHead.EntropyCoef] = 0.01, [PolicyLossHead.LossScale] = 1,
+        };
+        foreach (var name in PolicyLossHead.ScalarInputs(options.PolicyLoss)) yield return (name, values[name]);
+    }
+
+    private static Dictionary<string, double[]> UnitDirection(IReadOnlyList<ParameterSpec> specs, Random rng)
+    {
+        var d = specs.ToDictionary(s => s.Name, s => Enumerable.Range(0, (int)s.ElementCount).Select(_ => Gaussian(rng)).ToArray(), StringComparer.Ordinal);
+        double norm = Math.Sqrt(d.Values.Sum(v => Dot(v, v)));
+        foreach (var v in d.Values)
+            for (int i = 0; i < v.Length; i++) v[i] /= norm;
+        return d;
+    }
+
+    private static Dictionary<string, double[]> Shift(Dictionary<string, double[]> theta, Dictionary<string, double[]> d, double step) =>
+        theta.ToDictionary(p => p.Key, p => p.Value.Select((x, i) => x + step * d[p.Key][i]).ToArray(), StringComparer.Ordinal);
+
+    private static void SetParameters(Dictionary<string, Tensor> inputs, IReadOnlyList<ParameterSpec> specs, Dictionary<string, double[]> values)
+    {
+        foreach (var s in specs) inputs[s.Name] = OrtTensors.FromDoubles(s.Name, TensorDataType.Double, s.Shape, values[s.Name]);
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
+    }
+
+    private static double Gaussian(Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    private static Tensor Scalar(string name, double value) => OrtTensors.FromDoubles(name, TensorDataType.Double, [], [value]);
+
+    private static long[] RandomTokens(int count, int vocabSize, int seed)
+    {
+        if (vocabSize < 1) throw new ArgumentOutOfRangeException(nameof(vocabSize), vocabSize, "The vocabulary size must be at least 1.");
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (long)rng.Next(vocabSize)).ToArray();
+    }
+
+    private static Tensor IntTensor(ValueInfo input, long[] dims, long[] values) => input.ElementType switch
+    {
+        TensorDataType.Int64 => Tensor.FromInt64s(input.Name, dims, values),
+        TensorDataType.Int32 => Tensor.FromInt32s(input.Name, dims, Array.ConvertAll(values, v => (int)v)),
+        _ => throw new InvalidDataException($"Input '{input.Name}' is {input.ElementType}; expected int64 or int32."),
+    };
+
+    /// <summary>A past key/value of length 0: [B, kv_heads, 0, head_size] in the input's element type.</summary>
+    private static Tensor EmptyPast(ValueInfo input, int batch, GenAiDecoderSection decoder)
+    {
+        if (input.Shape is not { Length: 4 } shape)
+            throw new InvalidDataException($"Input '{input.Name}' is not a past key/value [B, kv_heads, past, head_size]; the check does not know how to feed it.");
+        long[] dims = [batch, shape[1].Value ?? decoder.NumKeyValueHeads, 0, shape[3].Value ?? decoder.HeadSize];
+        return new Tensor(input.Name, input.ElementType, dims, []);
+    }
+
+    private static float[] RunLogits(byte[] model, IReadOnlyDictionary<string, Tensor> inputs, string logits)
+    {
+        using var session = new InferenceSession(model);
+        return OrtTensors.Run(session, inputs, [logits])[logits].ToFloats();
+    }
+}

@@ -1,0 +1,126 @@
+using ProRL.Onnx.Graph;
+using ProRL.Onnx.Tensors;
+using ProRL.Training.Autodiff;
+using ProRL.Training.Heads;
+using ProRL.Training.Optimizer;
+
+namespace ProRL.Training.Artifacts;
+
+/// <summary>Which loss the training graph minimises.</summary>
+public enum LossHeadKind
+{
+    /// <summary>ProRL's clipped policy-gradient loss with KL and entropy terms (<see cref="PolicyLossHead"/>).</summary>
+    Policy,
+    /// <summary>Masked next-token cross-entropy (<see cref="CrossEntropyHead"/>), for SFT and tests.</summary>
+    CrossEntropy,
+}
+
+/// <summary>Build-time choices of the training graph.</summary>
+public sealed record TrainingGraphOptions
+{
+    public LossHeadKind Head { get; init; } = LossHeadKind.Policy;
+    public PolicyLossHeadOptions PolicyLoss { get; init; } = new();
+
+    /// <summary>
+    /// Adds an input <c>p.grad.in</c> per parameter and outputs <c>p.grad</c> = p.grad.in + ∂loss/∂p, so micro-batch
+    /// gradients add up in buffers that never leave the device. Off: <c>p.grad</c> is the micro-batch's gradient alone.
+    /// </summary>
+    public bool AccumulateGradients { get; init; } = true;
+}
+
+/// <summary>
+/// Derives the eval and training graphs from a full-sequence decoder (inputs <c>input_ids</c>, <c>attention_mask</c>;
+/// output <c>logits</c> [B, T, V]; contrib ops already lowered). Trainable initializers become graph inputs (their
+/// values live in the session and the checkpoint, not in the graphs).
+/// </summary>
+public static class TrainingGraphBuilder
+{
+    public const string InputIds = "input_ids", AttentionMask = "attention_mask", Logits = "logits";
+
+    public static string GradInputName(string parameter) => AdamWGraph.GradName(parameter) + ".in";
+
+    /// <summary>
+    /// The default trainable set: floating-point initializers with at least two elements that some node reads, except
+    /// the rotary caches and the GenAI builder's constants (names starting with '/').
+    /// </summary>
+    public static bool IsDefaultTrainable(Tensor initializer) =>
+        initializer.DataType.IsFloatingPoint()
+        && initializer.ElementCount() >= 2
+        && !initializer.Name.StartsWith('/')
+        && !initializer.Name.Contains("cos_cache", StringComparison.Ordinal)
+        && !initializer.Name.Contains("sin_cache", StringComparison.Ordinal);
+
+    /// <summary>The trainable parameters of <paramref name="decoder"/>, in initializer order.</summary>
+    public static IReadOnlyList<ParameterSpec> TrainableParameters(OnnxModel decoder, Func<Tensor, bool>? isTrainable = null)
+    {
+        isTrainable ??= IsDefaultTrainable;
+        var read = decoder.Graph.Nodes.SelectMany(n => n.Inputs).ToHashSet(StringComparer.Ordinal);
+        return decoder.Graph.Initializers
+            .Where(t => read.Contains(t.Name) && isTrainable(t))
+            .Select(t => new ParameterSpec(t.Name, t.Dims))
+            .ToList();
+    }
+
+    /// <summary>The eval graph: parameters as inputs, <c>temperature</c> input, outputs <c>logprobs</c> and <c>entropy</c>.</summary>
+    public static OnnxModel BuildEval(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters)
+    {
+        var model = PrepareDecoder(decoder, parameters, out var h);
+        model.Graph.Outputs.Clear();
+        EvalHead.Append(h, Logits, InputIds);
+        return Finish(model);
+    }
+
+    /// <summary>The training graph: eval head + loss head + gradients of <c>loss</c> for every parameter.</summary>
+    public static OnnxModel BuildTraining(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, TrainingGraphOptions options)
+    {
+        var model = PrepareDecoder(decoder, parameters, out var h);
+        model.Graph.Outputs.Clear();
+        var eval = EvalHead.Append(h, Logits, InputIds, asOutputs: false);
+        if (options.Head == LossHeadKind.Policy) PolicyLossHead.Append(h, eval, options.PolicyLoss);
+        else CrossEntropyHead.Append(h, eval);
+
+        var names = parameters.Select(p => p.Name).ToList();
+        var gradients = GradientBuilder.AddGradients(model, PolicyLossHead.Loss, names,
+            new GradientOptions { ModelName = "training_model" });
+        foreach (var p in parameters)
+        {
+            var shape = p.Shape.Select(d => (Dim)d).ToArray();
+            var gradient = gradients[p.Name];
+            if (options.AccumulateGradients)
+                gradient = h.Add(h.Input(GradInputName(p.Name), shape), gradient);
+            else if (model.Graph.Producer(gradient) is null || model.Graph.FindOutput(gradient) is not null)
+                gradient = h.Op("Identity", gradient); // a graph input or a value already named as an output cannot be renamed
+            h.Output(gradient, AdamWGraph.GradName(p.Name), shape);
+        }
+        return Finish(model);
+    }
+
+    private static OnnxModel PrepareDecoder(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, out HeadGraph h)
+    {
+        var model = Lowering.ModelCopy.Of(decoder);
+        var g = model.Graph;
+        foreach (var required in new[] { InputIds, AttentionMask })
+            if (g.FindInput(required) is null)
+                throw new ArgumentException($"The decoder has no input '{required}'; lower it for training first (DecoderLowering.ForTraining).");
+        var logits = g.FindOutput(Logits)
+            ?? throw new ArgumentException($"The decoder has no output '{Logits}'.");
+        foreach (var p in parameters)
+        {
+            var tensor = g.Initializer(p.Name)
+                ?? throw new ArgumentException($"Parameter '{p.Name}' is not an initializer of the decoder.");
+            if (!tensor.Dims.SequenceEqual(p.Shape))
+                throw new ArgumentException($"Parameter '{p.Name}' has shape [{string.Join(",", tensor.Dims)}] in the decoder, not [{string.Join(",", p.Shape)}].");
+            g.RemoveInitializer(p.Name);
+            g.Inputs.Add(new ValueInfo(p.Name, tensor.DataType, p.Shape.Select(d => (Dim)d).ToArray()));
+        }
+        h = new HeadGraph(g, logits.ElementType);
+        return model;
+    }
+
+    private static OnnxModel Finish(OnnxModel model)
+    {
+        model.Graph.RemoveUnused();
+        model.Graph.TopologicalSort();
+        return model;
+    }
+}

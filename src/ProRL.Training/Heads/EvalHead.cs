@@ -1,0 +1,45 @@
+using ProRL.Onnx.Graph;
+
+namespace ProRL.Training.Heads;
+
+/// <summary>Names of the values the eval head adds.</summary>
+/// <param name="Logprobs">[B, T−1]: log p(input_ids[:, t+1] | input_ids[:, ≤t]) at the given temperature.</param>
+/// <param name="Entropy">[B, T−1]: entropy of that next-token distribution.</param>
+public sealed record EvalHeadValues(string Logprobs, string Entropy);
+
+/// <summary>
+/// The eval head on a decoder's logits [B, T, V]: the log-probability of each next token under
+/// log_softmax(logits[:, :−1] / temperature), and the entropy of that distribution. The temperature is a runtime scalar
+/// input so that the trainer's log-probabilities match the rollout engine's at its sampling temperature.
+/// </summary>
+public static class EvalHead
+{
+    public const string Temperature = "temperature";
+    public const string Logprobs = "logprobs";
+    public const string Entropy = "entropy";
+
+    /// <summary>Symbolic dims of the head's per-token values.</summary>
+    public static readonly Dim[] TokenShape = ["batch_size", "target_length"];
+
+    /// <summary>
+    /// Adds the <c>temperature</c> input and the head's nodes. When <paramref name="asOutputs"/> is true the two values
+    /// are named <c>logprobs</c> and <c>entropy</c> and listed as graph outputs.
+    /// </summary>
+    public static EvalHeadValues Append(HeadGraph h, string logits, string inputIds, bool asOutputs = true)
+    {
+        var temperature = h.Input(Temperature);
+        // Position t predicts token t+1: drop the last position's logits and the first token.
+        var predicting = h.Op("Slice", logits, h.Ints("starts", 0), h.Ints("ends", -1), h.Ints("axes", 1));
+        var targets = h.Op("Slice", inputIds, h.Ints("starts", 1), h.Ints("ends", long.MaxValue), h.Ints("axes", 1));
+        var scaled = h.Div(predicting, temperature);
+        var logDistribution = h.Op("LogSoftmax", [scaled], Attr.Int("axis", -1));
+        var targetIndex = h.Op("Unsqueeze", targets, h.Ints("axes", 2));
+        var picked = h.Op("GatherElements", [logDistribution, targetIndex], Attr.Int("axis", 2));
+        var logprobs = h.Op("Squeeze", picked, h.Ints("axes", 2));
+        // H = −Σ p·log p, with p = exp(log p) so that one LogSoftmax serves both values.
+        var plogp = h.Mul(h.Exp(logDistribution), logDistribution);
+        var entropy = h.Neg(h.ReduceSum(plogp, 2));
+        if (!asOutputs) return new EvalHeadValues(logprobs, entropy);
+        return new EvalHeadValues(h.Output(logprobs, Logprobs, TokenShape), h.Output(entropy, Entropy, TokenShape));
+    }
+}

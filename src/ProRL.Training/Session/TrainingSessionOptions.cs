@@ -1,0 +1,30 @@
+namespace ProRL.Training.Session;
+
+/// <summary>Where the graphs run.</summary>
+public enum ExecutionProvider
+{
+    Cpu,
+    /// <summary>Only in the CUDA flavour (built with <c>-p:ProRLAccelerator=cuda</c>).</summary>
+    Cuda,
+}
+
+/// <summary>How a <see cref="TrainingSession"/> runs its graphs.</summary>
+public sealed record TrainingSessionOptions
+{
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+    public int DeviceId { get; init; }
+    /// <summary>Intra-op threads of ONNX Runtime; 0 lets it choose (one per core).</summary>
+    public int IntraOpThreads { get; init; }
+
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Provider))
+            throw new ArgumentException($"Provider {Provider} is unknown; allowed: {string.Join(", ", Enum.GetNames<ExecutionProvider>())}.");
+        if (IntraOpThreads < 0) throw new ArgumentException($"IntraOpThreads must be ≥ 0 (0 = automatic), not {IntraOpThreads}.");
+        if (DeviceId < 0) throw new ArgumentException($"DeviceId must be ≥ 0, not {DeviceId}.");
+#if !PRORL_CUDA
+        if (Provider == ExecutionProvider.Cuda)
+            throw new NotSupportedException("The CUDA execution provider needs the CUDA flavour (build with -p:ProRLAccelerator=cuda); this build is CPU-only.");
+#endif
+    }
+}
