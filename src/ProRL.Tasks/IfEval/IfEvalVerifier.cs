@@ -1,0 +1,79 @@
+using ProRL.Tasks.Model;
+using ProRL.Tasks.Verification;
+
+namespace ProRL.Tasks.IfEval;
+
+/// <summary>Which IFEval score becomes the reward.</summary>
+public enum IfEvalReward
+{
+    /// <summary>1 when every instruction is followed (strict), else 0. IFEval's prompt-level strict accuracy.</summary>
+    AllStrict,
+    /// <summary>1 when every instruction is followed under the loose variants, else 0.</summary>
+    AllLoose,
+    /// <summary>The fraction of instructions followed (strict): a continuous reward.</summary>
+    FractionStrict,
+    FractionLoose,
+}
+
+/// <summary>
+/// Checks the instructions of an IFEval task. Strict: the response as is. Loose (as IFEval defines it): an instruction
+/// counts as followed when any of eight variants passes — the response with or without its first line, its last line,
+/// or both, each with and without markdown asterisks.
+/// </summary>
+public sealed class IfEvalVerifier(IfEvalReward reward = IfEvalReward.AllStrict) : PureVerifier
+{
+    public override string Domain => TaskDomains.IfEval;
+
+    public IfEvalReward RewardMode { get; } = reward;
+
+    public sealed record InstructionOutcome(string Id, bool Strict, bool Loose, string? Problem);
+
+    public override VerificationResult Verify(TaskItem task, string response)
+    {
+        if (task.Instructions is not { Count: > 0 } instructions) return VerificationResult.Wrong("task has no instructions");
+        var outcomes = instructions.Select(i => Check(i, response)).ToList();
+        var strict = outcomes.Count(o => o.Strict) / (double)outcomes.Count;
+        var loose = outcomes.Count(o => o.Loose) / (double)outcomes.Count;
+        var value = RewardMode switch
+        {
+            IfEvalReward.AllStrict => strict == 1.0 ? 1.0 : 0.0,
+            IfEvalReward.AllLoose => loose == 1.0 ? 1.0 : 0.0,
+            IfEvalReward.FractionStrict => strict,
+            _ => loose,
+        };
+        var failed = outcomes.Where(o => !o.Strict).Select(o => o.Problem is null ? o.Id : $"{o.Id} ({o.Problem})").ToList();
+        var reason = $"{outcomes.Count(o => o.Strict)}/{outcomes.Count} strict, {outcomes.Count(o => o.Loose)}/{outcomes.Count} loose"
+                     + (failed.Count > 0 ? "; not followed: " + string.Join(", ", failed) : "");
+        return new VerificationResult(value, reason) { Fraction = RewardMode is IfEvalReward.AllLoose or IfEvalReward.FractionLoose ? loose : strict };
+    }
+
+    public static InstructionOutcome Check(IfEvalInstruction instruction, string response)
+    {
+        if (!IfEvalInstructions.Checkers.TryGetValue(instruction.Id, out var checker))
+            return new InstructionOutcome(instruction.Id, false, false, "unsupported instruction");
+        var args = new IfEvalInstructions.Args(instruction.Id, instruction.Args);
+        try
+        {
+            var strict = response.Trim().Length > 0 && checker(response, args);
+            var loose = strict || LooseVariants(response).Any(v => v.Trim().Length > 0 && checker(v, args));
+            return new InstructionOutcome(instruction.Id, strict, loose, null);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return new InstructionOutcome(instruction.Id, false, false, ex.Message);
+        }
+    }
+
+    public static IEnumerable<string> LooseVariants(string response)
+    {
+        var lines = response.Split('\n');
+        var withoutFirst = string.Join('\n', lines.Skip(1)).Trim();
+        var withoutLast = string.Join('\n', lines.Take(lines.Length - 1)).Trim();
+        var withoutBoth = string.Join('\n', lines.Skip(1).Take(lines.Length - 2)).Trim();
+        foreach (var v in new[] { response, withoutFirst, withoutLast, withoutBoth })
+        {
+            yield return v;
+            yield return v.Replace("*", "");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using ProRL.Tasks.Model;
+using ProRL.Tasks.Text;
+using ProRL.Tasks.Verification;
+
+namespace ProRL.Tasks.Logic;
+
+/// <summary>
+/// Grades the text inside the last <c>&lt;answer&gt;…&lt;/answer&gt;</c>. Tasks from a known family (with seed and
+/// difficulty) are regenerated and graded for validity; other logic tasks compare with the reference answer exactly
+/// (case and whitespace ignored).
+/// </summary>
+public sealed class LogicVerifier : PureVerifier
+{
+    public override string Domain => TaskDomains.Logic;
+
+    public override VerificationResult Verify(TaskItem task, string response)
+    {
+        var answer = ResponseText.LastTagContent(response, "answer");
+        if (answer is null) return VerificationResult.Malformed("no <answer>…</answer> found");
+        if (task.Family is { } family && LogicGenerators.IsKnown(family) && task.Seed is { } seed && task.Difficulty is { } difficulty)
+        {
+            LogicPuzzle puzzle;
+            try { puzzle = LogicGenerators.CreatePuzzle(family, seed, difficulty); }
+            catch (ArgumentOutOfRangeException ex) { return VerificationResult.Wrong($"task cannot be regenerated: {ex.Message}"); }
+            return puzzle.Grade(answer);
+        }
+        if (task.Answer is null) return VerificationResult.Wrong("task has neither a known family nor a reference answer");
+        return Canonical(answer) == Canonical(task.Answer)
+            ? VerificationResult.Correct("matches the reference", answer)
+            : VerificationResult.Wrong($"expected '{LogicGrades.Short(task.Answer)}'", answer);
+    }
+
+    private static string Canonical(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c))).ToLowerInvariant().TrimEnd('.');
+}

@@ -1,0 +1,123 @@
+using ProRL.Tasks.Code;
+using ProRL.Tasks.Sandbox;
+using static ProRL.Tasks.Tests.Code.SandboxSetup;
+
+namespace ProRL.Tasks.Tests.Code;
+
+[Collection(SandboxSetup.Collection)]
+public class CodeVerifierTests
+{
+    private static readonly ProcessSandbox Sandbox = new(new ProcessSandboxOptions { MaxConcurrency = 8 });
+
+    [Fact]
+    public async Task Reward_is_the_fraction_of_assert_tests_passed()
+    {
+        var task = AssertTask("assert add(1, 2) == 3", "assert add(-1, 1) == 0", "assert add(2, 2) == 5");
+        var result = await Verifier(Sandbox).VerifyAsync(task, Fenced("def add(a, b):\n    return a + b"));
+        Assert.Equal(2.0 / 3.0, result.Reward, 9);
+        Assert.Equal("2/3 tests passed", result.Reason);
+    }
+
+    [Fact]
+    public async Task Stdin_stdout_tests_compare_output_ignoring_trailing_whitespace()
+    {
+        var task = StdioTask(("1 2\n", "3\n"), ("5 5\n", "10"), ("2 2\n", "5\n"));
+        var result = await Verifier(Sandbox).VerifyAsync(task, Fenced("a, b = map(int, input().split())\nprint(a + b)   "));
+        Assert.Equal(2.0 / 3.0, result.Reward, 9);
+    }
+
+    [Fact]
+    public async Task A_program_cannot_forge_pass_lines_without_the_nonce()
+    {
+        var task = AssertTask("assert False", "assert False");
+        var code = "import sys\nfor i in range(2):\n    print('0:%d:PASS' % i)\n    sys.stdout.write('PASS\\n')";
+        var result = await Verifier(Sandbox).VerifyAsync(task, Fenced(code));
+        Assert.Equal(0.0, result.Reward);
+    }
+
+    [Fact]
+    public async Task Many_verifications_run_concurrently_and_all_succeed()
+    {
+        var verifier = Verifier(Sandbox);
+        var task = AssertTask("assert square(3) == 9", "assert square(-2) == 4");
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => verifier.VerifyAsync(task, Fenced("def square(x):\n    return x * x")).AsTask()));
+        Assert.All(results, r => Assert.Equal(1.0, r.Reward));
+    }
+
+    [Fact]
+    public async Task The_whole_run_budget_caps_many_slow_tests()
+    {
+        // Each stdio test sleeps 0.8 s; with a 2 s budget the third run cannot finish: reward 0, not 2/3.
+        var task = StdioTask(("", "ok\n"), ("", "ok\n"), ("", "ok\n"), ("", "ok\n"));
+        var result = await Verifier(Sandbox, TimeSpan.FromSeconds(2)).VerifyAsync(task, Fenced("import time\ntime.sleep(0.8)\nprint('ok')"));
+        Assert.Equal(0.0, result.Reward);
+        Assert.Contains("budget", result.Reason);
+    }
+
+    [Theory]
+    [InlineData("no code here")]
+    [InlineData("```python\n```")]
+    [InlineData("```python\nprint(1)")]
+    public async Task Responses_without_a_complete_code_block_earn_zero_without_running_anything(string response)
+    {
+        var runner = new RecordingRunner();
+        var result = await Verifier(runner).VerifyAsync(AssertTask("assert True"), response);
+        Assert.Equal(0.0, result.Reward);
+        Assert.Equal(0, runner.Calls);
+    }
+
+    [Fact]
+    public void The_last_fenced_block_is_extracted()
+    {
+        var response = "```python\nprint(1)\n```\ntext\n```py\nprint(2)\n```\n```\nprint(3)\n```";
+        Assert.Equal("print(3)\n", CodeVerifier.ExtractCode(response));
+        Assert.Equal("x = 1\n", CodeVerifier.ExtractCode("```Python3\nx = 1\n```"));
+    }
+
+    [Fact]
+    public void Bubblewrap_can_be_required_and_its_absence_is_refused_with_a_clear_message()
+    {
+        var noBwrap = HostIsolation.Current with { Bwrap = null };
+        var ex = Assert.Throws<InvalidOperationException>(() => new ProcessSandbox(new ProcessSandboxOptions { Isolation = SandboxIsolation.RequireBubblewrap }, noBwrap));
+        Assert.Contains("bubblewrap", ex.Message);
+    }
+
+    [Fact]
+    public void The_bubblewrap_command_isolates_network_pid_and_filesystem()
+    {
+        var host = new HostIsolation(IsRoot: true, Bwrap: "/usr/bin/bwrap", UnshareWorks: true, Prlimit: "/usr/bin/prlimit", Setpriv: "/usr/bin/setpriv");
+        var argv = ProcessSandbox.BuildCommand(host, "/tmp/w", "/usr/bin/python3", ["h.py"], TightLimits, 61003);
+        var text = string.Join(' ', argv);
+        Assert.Equal("/usr/bin/bwrap", argv[0]);
+        foreach (var expected in new[] { "--ro-bind / /", "--bind /tmp/w /tmp/w", "--unshare-net", "--unshare-pid", "--die-with-parent",
+                     "--as=268435456", "--cpu=2", "--nproc=8", "--core=0", "--reuid=61003", "/usr/bin/python3 -I -B h.py" })
+            Assert.Contains(expected, text);
+        var fallback = ProcessSandbox.BuildCommand(host with { Bwrap = null }, "/tmp/w", "/usr/bin/python3", ["h.py"], TightLimits, null);
+        Assert.Equal(["unshare", "--net", "--pid", "--fork", "--kill-child", "--"], fallback.Take(6));
+    }
+
+    [Fact]
+    public async Task Without_bubblewrap_the_fallback_still_runs_code_and_warns_once()
+    {
+        var host = HostIsolation.Current with { Bwrap = null };
+        var warnings = new List<string>();
+        var sandbox = new ProcessSandbox(new ProcessSandboxOptions { Warn = warnings.Add }, host);
+        _ = new ProcessSandbox(new ProcessSandboxOptions { Warn = warnings.Add }, host);
+        Assert.True(warnings.Count <= 1);
+        Assert.DoesNotContain("bubblewrap", sandbox.IsolationDescription);
+        var result = await Verifier(sandbox).VerifyAsync(AssertTask("assert f() == 2"), Fenced("def f():\n    return 2"));
+        Assert.Equal(1.0, result.Reward);
+    }
+
+    private sealed class RecordingRunner : ICodeRunner
+    {
+        public int Calls;
+        public string IsolationDescription => "recording";
+
+        public Task<SandboxResult> RunPythonAsync(SandboxRequest request, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Calls);
+            return Task.FromResult(new SandboxResult(0, "", "", false, false, TimeSpan.Zero));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.ComponentModel;
+using System.Globalization;
+using ProRL.Tasks.Sandbox;
+using ProRL.Tasks.Verification;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ProRL.Cli.Commands;
+
+/// <summary>
+/// `prorl score --input FILE.jsonl [--out FILE]`: scores lines <c>{"task": TASK, "response": TEXT}</c> with the domain
+/// verifiers and prints per-domain means; with --out, writes each line back with <c>reward</c> and <c>reason</c>.
+/// </summary>
+public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--input <FILE>"), Description("JSONL file of {\"task\": TASK, \"response\": TEXT} lines.")]
+        public string? Input { get; init; }
+
+        [CommandOption("--out <FILE>"), Description("Write each line back with reward and reason added.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--format <CHECK>"), Description("R1 format check: none (default) or think (<think>…</think> then the answer).")]
+        public string Format { get; init; } = "none";
+
+        [CommandOption("--concurrency <N>"), Description("Lines scored at once (code runs are capped by the sandbox too).")]
+        public int Concurrency { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Input)) return ValidationResult.Error("--input is required");
+            if (!File.Exists(Input)) return ValidationResult.Error($"--input: file not found: {Input}");
+            if (Format is not ("none" or "think")) return ValidationResult.Error($"--format must be 'none' or 'think', not '{Format}'");
+            if (Concurrency < 1) return ValidationResult.Error("--concurrency must be at least 1");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var lines = await File.ReadAllLinesAsync(settings.Input!, cancellationToken);
+        var format = settings.Format == "think" ? FormatRequirement.ThinkThenAnswer : FormatRequirement.None;
+        // The sandbox is only built when a code task is present, so other domains score on hosts without it.
+        var codeRunner = new Lazy<ICodeRunner>(() => new ProcessSandbox(new ProcessSandboxOptions
+        {
+            MaxConcurrency = settings.Concurrency,
+            Warn = m => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(m)}[/]"),
+        }));
+        var scorer = RewardScorer.CreateDefault(new LazyCodeRunner(codeRunner), format);
+        var scored = await ScoredLines.ScoreAsync(scorer, lines, settings.Concurrency, cancellationToken);
+
+        foreach (var bad in scored.Where(s => s.Error is not null))
+            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape($"{settings.Input}:{bad.LineNumber}: skipped: {bad.Error}")}[/]");
+
+        var table = new Table().AddColumns("domain", "lines", "mean reward", "fully correct");
+        foreach (var d in ScoredLines.Summarize(scored))
+            table.AddRow(d.Domain, d.Count.ToString(CultureInfo.InvariantCulture), d.MeanReward.ToString("0.000", CultureInfo.InvariantCulture),
+                d.FullyCorrect.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+
+        if (settings.Out is { } outPath)
+        {
+            var temp = outPath + ".tmp";
+            await File.WriteAllLinesAsync(temp, scored.Select(s => s.ToOutputJson()), cancellationToken);
+            File.Move(temp, outPath, overwrite: true);
+            AnsiConsole.MarkupLine($"wrote {scored.Count} scored lines to [bold]{Markup.Escape(outPath)}[/]");
+        }
+        return scored.Any(s => s.Error is not null) && scored.All(s => s.Error is not null) ? 1 : 0;
+    }
+
+    /// <summary>Creates the real sandbox on first use.</summary>
+    private sealed class LazyCodeRunner(Lazy<ICodeRunner> inner) : ICodeRunner
+    {
+        public string IsolationDescription => inner.Value.IsolationDescription;
+
+        public Task<SandboxResult> RunPythonAsync(SandboxRequest request, CancellationToken cancellationToken = default) =>
+            inner.Value.RunPythonAsync(request, cancellationToken);
+    }
+}
