@@ -12,6 +12,25 @@ public static class CliApp
         {
             config.SetApplicationName("prorl");
             config.PropagateExceptions();
+            config.AddBranch("model", b => b.AddCommand<Commands.ModelInitCommand>("init"));
+            config.AddCommand<Commands.GenerateCommand>("generate");
+            config.AddCommand<Commands.ScoreCommand>("score");
+            config.AddBranch("tasks", b => b.AddCommand<Commands.TasksSampleCommand>("sample"));
+            config.AddBranch<Commands.EvalSettings>("eval", b =>
+            {
+                b.SetDefaultCommand<Commands.EvalCommand>();
+                b.AddCommand<Commands.EvalCompareCommand>("compare");
+            });
+            config.AddBranch("artifacts", b =>
+            {
+                b.AddCommand<Commands.ArtifactsBuildCommand>("build");
+                b.AddCommand<Commands.ArtifactsCheckCommand>("check");
+            });
+            config.AddBranch("bench", bench =>
+            {
+                bench.AddCommand<Commands.BenchRolloutCommand>("rollout");
+                bench.AddCommand<Commands.BenchTrainCommand>("train");
+            });
         });
         return app;
     }

@@ -13,6 +13,9 @@ public sealed class OnnxGraph
     private readonly List<string> _initializerOrder = [];
     private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
     private int _nameCounter;
+    // Names of nodes added straight to Nodes are indexed lazily, on the first request for a fresh name (initializers
+    // register theirs as they are added, so the set being non-empty does not mean the nodes were indexed).
+    private bool _namesIndexed;
 
     public string Name { get; set; } = "main_graph";
     public List<Node> Nodes { get; } = [];
@@ -60,7 +63,7 @@ public sealed class OnnxGraph
     /// <summary>A value or node name not used anywhere in the graph yet (prefix, then prefix_1, prefix_2, ...).</summary>
     public string UniqueName(string prefix)
     {
-        if (_usedNames.Count == 0) IndexNames();
+        if (!_namesIndexed) IndexNames();
         if (_usedNames.Add(prefix)) return prefix;
         while (true)
         {
@@ -71,6 +74,7 @@ public sealed class OnnxGraph
 
     private void IndexNames()
     {
+        _namesIndexed = true;
         foreach (var n in Nodes)
         {
             _usedNames.Add(n.Name);
@@ -84,7 +88,7 @@ public sealed class OnnxGraph
     /// <summary>Marks names taken (call after adding nodes with explicit names from outside).</summary>
     public void ReserveNames(IEnumerable<string> names)
     {
-        if (_usedNames.Count == 0) IndexNames();
+        if (!_namesIndexed) IndexNames();
         foreach (var n in names) _usedNames.Add(n);
     }
 

@@ -1,0 +1,85 @@
+using System.ComponentModel;
+using System.Globalization;
+using ProRL.Onnx.Models;
+using ProRL.Training.Artifacts;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ProRL.Cli.Commands;
+
+/// <summary>
+/// `prorl artifacts check`: the lowering against the export's own logits, and the training graph's gradients against
+/// float64 central differences along random directions. Exits 1 when a tolerance is exceeded.
+/// </summary>
+public sealed class ArtifactsCheckCommand : Command<ArtifactsCheckCommand.Settings>
+{
+    public sealed class Settings : ArtifactsBuildCommand.LossSettings
+    {
+        [CommandOption("--artifacts <DIR>"), Description("Built artifacts: check their loss options and checkpoint parameters (and that they belong to --model).")]
+        public string? Artifacts { get; init; }
+
+        [CommandOption("--directions <N>"), Description("Random directions of the gradient spot-check (default 3).")]
+        public int Directions { get; init; } = 3;
+
+        [CommandOption("--lowering-tolerance <X>"), Description("Largest allowed |Δlogit| of the lowering (default 1e-3).")]
+        public double LoweringTolerance { get; init; } = 1e-3;
+
+        [CommandOption("--gradient-tolerance <X>"), Description("Largest allowed relative error of a directional derivative (default 1e-5).")]
+        public double GradientTolerance { get; init; } = 1e-5;
+
+        [CommandOption("--length <N>"), Description("Tokens per sequence of the checks (default 12).")]
+        public int Length { get; init; } = 12;
+
+        public override ValidationResult Validate()
+        {
+            if (Directions < 1) return ValidationResult.Error("--directions must be at least 1.");
+            if (Length < 2) return ValidationResult.Error("--length must be at least 2.");
+            if (!(LoweringTolerance > 0) || !(GradientTolerance > 0)) return ValidationResult.Error("Tolerances must be > 0.");
+            return base.Validate();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var folder = ModelFolder.Open(settings.Model!);
+        var decoder = ArtifactsBuilder.LoadTrainableDecoder(folder);
+        var options = settings.ToOptions();
+        IReadOnlyDictionary<string, ProRL.Onnx.Tensors.Tensor> parameters;
+        if (settings.Artifacts is { } dir)
+        {
+            var manifest = ArtifactsManifest.Load(Path.Combine(dir, ArtifactsManifest.FileName));
+            if (manifest.SourceModelHash != folder.ContentHash())
+                AnsiConsole.MarkupLine("[yellow]warning:[/] the artifacts were built from a different model (content hash differs).");
+            options = options with { Head = manifest.Head, PolicyLoss = manifest.PolicyLoss };
+            parameters = Checkpoint.Load(Path.Combine(dir, manifest.CheckpointDirectory)).Parameters;
+        }
+        else
+        {
+            var specs = TrainingGraphBuilder.TrainableParameters(decoder);
+            parameters = specs.ToDictionary(s => s.Name, s => decoder.Graph.Initializer(s.Name)!, StringComparer.Ordinal);
+        }
+
+        var lowering = ArtifactsCheck.CheckLowering(folder, decoder, length: settings.Length);
+        var checks = ArtifactsCheck.CheckGradients(decoder, parameters, options, folder.Config.Model.VocabSize,
+            settings.Directions, length: settings.Length);
+
+        bool loweringOk = lowering.MaxAbsDifference <= settings.LoweringTolerance;
+        var table = new Table().AddColumns("check", "value", "tolerance", "result");
+        table.AddRow("lowering: max |Δlogit|", Format(lowering.MaxAbsDifference), Format(settings.LoweringTolerance), Verdict(loweringOk));
+        bool gradientsOk = true;
+        foreach (var c in checks)
+        {
+            bool ok = c.RelativeError <= settings.GradientTolerance;
+            gradientsOk &= ok;
+            table.AddRow($"gradient direction {c.Index}: analytic {Format(c.Analytic)}, central difference {Format(c.FiniteDifference)}",
+                Format(c.RelativeError), Format(settings.GradientTolerance), Verdict(ok));
+        }
+        AnsiConsole.Write(table);
+        var worst = checks.MaxBy(c => c.RelativeError)!;
+        AnsiConsole.MarkupLine($"worst: |Δlogit| {Format(lowering.MaxAbsDifference)} (largest |logit| {Format(lowering.MaxAbsLogit)}), gradient relative error {Format(worst.RelativeError)} (direction {worst.Index})");
+        return loweringOk && gradientsOk ? 0 : 1;
+    }
+
+    private static string Format(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
+    private static string Verdict(bool ok) => ok ? "[green]ok[/]" : "[red]FAILED[/]";
+}

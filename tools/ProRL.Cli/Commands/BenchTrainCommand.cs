@@ -1,0 +1,103 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using ProRL.Training.Artifacts;
+using ProRL.Training.Session;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ProRL.Cli.Commands;
+
+/// <summary>
+/// `prorl bench train`: forward + backward throughput of the training graph (policy head) on random tokens, and the time
+/// of an AdamW step, with a FLOP estimate of 6·N per token (N = parameters outside the embedding lookup).
+/// </summary>
+public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <DIR>"), Description("GenAI model folder (artifacts are built in memory).")]
+        public string? Model { get; init; }
+
+        [CommandOption("--artifacts <DIR>"), Description("Built artifacts to use instead of --model.")]
+        public string? Artifacts { get; init; }
+
+        [CommandOption("--batch <N>")] public int Batch { get; init; } = 8;
+        [CommandOption("--length <N>")] public int Length { get; init; } = 256;
+        [CommandOption("--repeats <N>")] public int Repeats { get; init; } = 5;
+        [CommandOption("--warmup <N>")] public int Warmup { get; init; } = 1;
+        [CommandOption("--threads <N>"), Description("ONNX Runtime intra-op threads (0 = one per core).")] public int Threads { get; init; }
+        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Model) == string.IsNullOrWhiteSpace(Artifacts))
+                return ValidationResult.Error("Give exactly one of --model and --artifacts.");
+            if (Batch < 1 || Length < 2) return ValidationResult.Error("--batch must be ≥ 1 and --length ≥ 2.");
+            if (Repeats < 1 || Warmup < 0 || Threads < 0) return ValidationResult.Error("--repeats must be ≥ 1, --warmup and --threads ≥ 0.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads };
+        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(settings.Model!, options);
+        // Token ids are drawn below the embedding's row count (the vocabulary size).
+        var embedding = session.Parameters.FirstOrDefault(p => p.Name.Contains("embed", StringComparison.Ordinal) && p.Shape.Length == 2)
+            ?? throw new InvalidOperationException("No embedding parameter (a 2-D parameter whose name contains 'embed'): cannot pick token ids.");
+        long vocab = embedding.Shape[0];
+        var rng = new Random(settings.Seed);
+        var ids = Enumerable.Range(0, settings.Batch * settings.Length).Select(_ => (long)rng.Next((int)vocab)).ToArray();
+        var batch = TokenBatch.Unpadded(settings.Batch, settings.Length, ids);
+        var old = session.EvalStep(batch, 1.2f).Logprobs;
+        var inputs = new PolicyLossInputs(Enumerable.Repeat(1f, batch.TargetCount).ToArray(), old, old,
+            Enumerable.Range(0, batch.TargetCount).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray());
+        var loss = new PolicyLossSettings();
+        var adam = new AdamWSettings();
+
+        var train = new List<double>();
+        var optimize = new List<double>();
+        for (int r = 0; r < settings.Warmup + settings.Repeats; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            session.TrainStep(batch, inputs, loss);
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            session.OptimizerStep(adam);
+            if (r < settings.Warmup) continue;
+            train.Add(trainSeconds);
+            optimize.Add(clock.Elapsed.TotalSeconds);
+        }
+
+        long tokens = (long)settings.Batch * settings.Length;
+        long dense = session.Parameters.Where(p => p != embedding || IsTiedHead(session, p)).Sum(p => p.ElementCount);
+        double median = Median(train);
+        var table = new Table().AddColumns("measure", "value");
+        table.AddRow("batch × length", $"{settings.Batch} × {settings.Length} = {tokens} tokens");
+        table.AddRow("parameters (dense, for FLOPs)", dense.ToString("N0", CultureInfo.InvariantCulture));
+        table.AddRow("forward + backward (median)", $"{median * 1e3:F1} ms");
+        table.AddRow("tokens/s", (tokens / median).ToString("F0", CultureInfo.InvariantCulture));
+        table.AddRow("GFLOP/s (6·N·tokens)", (6.0 * dense * tokens / median / 1e9).ToString("F1", CultureInfo.InvariantCulture));
+        table.AddRow("AdamW step (median)", $"{Median(optimize) * 1e3:F1} ms");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options)
+    {
+        var a = ArtifactsBuilder.Build(model);
+        return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.OptimizerBytes(), a.Checkpoint, options);
+    }
+
+    /// <summary>A tied embedding is also the LM head's matrix, so it does count as dense compute.</summary>
+    private static bool IsTiedHead(TrainingSession session, ProRL.Training.Optimizer.ParameterSpec embedding) =>
+        !session.Parameters.Any(p => p.Name.Contains("lm_head", StringComparison.Ordinal));
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
