@@ -1,7 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ProRL.Worker.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddSystemd();
-builder.Services.AddWindowsService(o => o.ServiceName = "ProRL.Onnx");
-using var host = builder.Build();
-await host.RunAsync();
+try
+{
+    using var host = WorkerHost.CreateBuilder(args).Build();
+    // Validate before starting so that an invalid option is reported as one clear message, not as a host failure.
+    host.Services.GetService<IStartupValidator>()?.Validate();
+    await host.RunAsync();
+    return 0;
+}
+catch (Exception e) when (WorkerHost.DescribeConfigurationFailure(e) is { } message)
+{
+    // An invalid option stops the host before any service starts; say which one and what it allows.
+    await Console.Error.WriteLineAsync(message);
+    return 2;
+}

@@ -1,0 +1,47 @@
+using System.Collections;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ProRL.Worker.Options;
+
+/// <summary>
+/// Refuses configuration keys that match no option (a misspelt option would otherwise keep its default silently),
+/// naming the key and the options its section knows.
+/// </summary>
+public sealed class UnknownOptionsValidator<TOptions>(IConfiguration configuration) : IValidateOptions<TOptions>
+    where TOptions : class, IOptionsSection
+{
+    public ValidateOptionsResult Validate(string? name, TOptions options)
+    {
+        var errors = new List<string>();
+        Check(configuration.GetSection(TOptions.SectionName), typeof(TOptions), errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Check(IConfigurationSection section, Type type, List<string> errors)
+    {
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite)
+            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.TryGetValue(child.Key, out var property))
+            {
+                errors.Add($"{child.Path} is not an option; {section.Path} has: {string.Join(", ", properties.Keys)}.");
+                continue;
+            }
+            var propertyType = property.PropertyType;
+            if (IsOptionsType(propertyType)) Check(child, propertyType, errors);
+            else if (ListElementType(propertyType) is { } element && IsOptionsType(element))
+                foreach (var item in child.GetChildren()) Check(item, element, errors);
+        }
+    }
+
+    private static bool IsOptionsType(Type type) => type.IsClass && type.Namespace == typeof(IOptionsSection).Namespace;
+
+    private static Type? ListElementType(Type type) =>
+        type.IsArray ? type.GetElementType()
+        : typeof(IList).IsAssignableFrom(type) && type.IsGenericType ? type.GetGenericArguments()[0]
+        : null;
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ProRL.Worker.Options;
+using ProRL.Worker.RunDirectory;
+
+namespace ProRL.Worker.Services.ReferenceReset;
+
+/// <summary><c>ReferenceResetService</c> (Services:ReferenceReset and ReferenceReset:Enabled): the reset schedule and triggers.
+/// Run it on one host only: it is the reference's single writer.</summary>
+public sealed class ReferenceResetService(
+    IOptions<ServicesOptions> services,
+    IOptions<RunOptions> run,
+    IOptions<ReferenceResetOptions> reset,
+    ILogger<ReferenceResetService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!services.Value.ReferenceReset || !reset.Value.Enabled) return;
+        var store = RunStore.Open(run.Value.Directory);
+        store.Reference.CleanUpIncomplete();
+        var stage = new ReferenceResetStage(store, reset.Value);
+        var poll = TimeSpan.FromMilliseconds(run.Value.PollIntervalMilliseconds);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (stage.EvaluateLatest() is { ShouldReset: true } decision)
+                        logger.LogInformation("Reference reset ({Rule}): {Reason}", decision.Rule, decision.Reason);
+                }
+                catch (Exception e) when (e is IOException or RunDirectoryException)
+                {
+                    // E.g. the policy version was pruned while being copied: decide again on the next version.
+                    logger.LogWarning(e, "Reference reset check failed");
+                }
+                await Task.Delay(poll, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

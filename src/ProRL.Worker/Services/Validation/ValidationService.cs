@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ProRL.Worker.Options;
+using ProRL.Worker.RunDirectory;
+using ProRL.Worker.Services.Reward;
+using ProRL.Worker.Services.Rollout;
+using ProRL.Worker.Services.Tasks;
+
+namespace ProRL.Worker.Services.Validation;
+
+/// <summary><c>ValidationService</c> (Services:Validation, Validation:EveryNSteps &gt; 0): periodic pass@1 / pass@k of the
+/// committed policy on held-out items, written to <c>validation/</c> for the reset triggers and the operator.</summary>
+public sealed class ValidationService(
+    IOptions<ServicesOptions> services,
+    IOptions<RunOptions> run,
+    IOptions<ModelOptions> model,
+    IOptions<ValidationOptions> validation,
+    IOptions<TasksOptions> tasks,
+    IOptions<SandboxOptions> sandbox,
+    ILogger<ValidationService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!services.Value.Validation || validation.Value.EveryNSteps == 0) return;
+        var store = RunStore.Open(run.Value.Directory);
+        // The held-out items: the configured mixture drawn with a seed of its own, the same items at every validation.
+        var items = TaskMixtureFactory.Create(tasks.Value, unchecked((int)validation.Value.HeldOutSeed)).Take(validation.Value.Items);
+        using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), 32, model.Value.Threads);
+        var stage = new ValidationStage(store, sampler, RewardService.CreateScorer(sandbox.Value, tasks.Value, logger), validation.Value, items);
+        var poll = TimeSpan.FromMilliseconds(run.Value.PollIntervalMilliseconds);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var result = await stage.ValidateNextAsync(stoppingToken);
+                if (result is not null)
+                    logger.LogInformation("Validation of v{Step}: {PassAtK}", result.Step,
+                        string.Join(", ", result.PassAtK.Select(p => $"pass@{p.Key} {p.Value:0.000}")));
+                else await Task.Delay(poll, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
