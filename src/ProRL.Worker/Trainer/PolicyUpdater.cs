@@ -1,7 +1,7 @@
 using ProRL.Algorithms.Advantages;
 using ProRL.Algorithms.Length;
 using ProRL.Algorithms.Loss;
-using LossAggregation = ProRL.Training.Heads.LossAggregation;
+using ProRL.Training.Batching;
 using ProRL.Training.Heads;
 using ProRL.Training.Session;
 
@@ -55,15 +55,12 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
         foreach (var mini in plan)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int miniTokens = mini.Sum(m => m.Packed.ResponseTokens);
-            int miniRows = mini.Sum(m => m.Packed.Tokens.BatchSize);
+            var miniCounts = mini.Aggregate(default(MaskCounts), (acc, m) => acc + m.Counts);
             foreach (var micro in mini)
             {
                 if (micro.Packed.ResponseTokens == 0) continue;
                 // Micro-batch losses must add up to the mini-batch's, under the aggregation the graph was built with.
-                float scale = session.Manifest.PolicyLoss.Aggregation == LossAggregation.TokenMean
-                    ? (float)micro.Packed.ResponseTokens / miniTokens
-                    : (float)micro.Packed.Tokens.BatchSize / miniRows;
+                float scale = MicroBatchScale.LossScale(session.Manifest.PolicyLoss.Aggregation, micro.Counts, miniCounts);
                 var result = session.TrainStep(micro.Packed.Tokens, micro.Inputs, settings.Loss with { LossScale = scale });
                 double w = (double)micro.Packed.ResponseTokens;
                 tokens += micro.Packed.ResponseTokens;
@@ -87,7 +84,10 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
             PolicyLoss.KlShare(pgTerm, klTerm), gap / n, reasons);
     }
 
-    private sealed record MicroBatch(PackedBatch Packed, PolicyLossInputs Inputs, double LogprobGap);
+    private sealed record MicroBatch(PackedBatch Packed, PolicyLossInputs Inputs, double LogprobGap)
+    {
+        public MaskCounts Counts { get; } = MaskCounts.Of(Packed.ResponseMask, Packed.Tokens.BatchSize);
+    }
 
     private MicroBatch Prepare(IReadOnlyList<TrainingSample> samples, double[] advantages, int[] rows)
     {
