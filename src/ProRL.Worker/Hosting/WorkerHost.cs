@@ -7,6 +7,7 @@ using ProRL.Worker.Services.Reward;
 using ProRL.Worker.Services.Rollout;
 using ProRL.Worker.Services.Validation;
 using ProRL.Worker.Services.ReferenceReset;
+using ProRL.Worker.Services.Training;
 
 namespace ProRL.Worker.Hosting;
 
@@ -45,6 +46,7 @@ public static class WorkerHost
         builder.Services.AddHostedService<RewardService>();
         builder.Services.AddHostedService<ValidationService>();
         builder.Services.AddHostedService<ReferenceResetService>();
+        builder.Services.AddHostedService<TrainerService>();
         return builder;
     }
 

@@ -1,0 +1,32 @@
+using ProRL.Training.Artifacts;
+using ProRL.Training.Heads;
+
+namespace ProRL.Worker.Services.Training;
+
+/// <summary>
+/// Training artifacts built on first use from the model folder and kept under the run directory, keyed by the model's
+/// content hash and the loss-head options, so a restart (or a second run on the same model) reuses them.
+/// </summary>
+public static class ArtifactsCache
+{
+    public static string GetOrBuild(string runDirectory, string modelPath, string modelHash, TrainingGraphOptions options)
+    {
+        var key = options.Head == LossHeadKind.CrossEntropy
+            ? "cross-entropy"
+            : $"policy-{options.PolicyLoss.KlEstimator}-{options.PolicyLoss.Aggregation}-{(options.PolicyLoss.EntropyInLoss ? "ent" : "noent")}".ToLowerInvariant();
+        var folder = Path.Combine(runDirectory, "artifacts", $"{modelHash[..Math.Min(16, modelHash.Length)]}-{key}");
+        if (File.Exists(Path.Combine(folder, ArtifactsManifest.FileName))) return folder;
+        // Built in a temporary folder and renamed into place: a crash mid-build leaves nothing that looks complete.
+        var temp = folder + ".tmp-" + Guid.NewGuid().ToString("N");
+        ArtifactsBuilder.Build(modelPath, new ArtifactsOptions { Training = options }).Write(temp);
+        try
+        {
+            Directory.Move(temp, folder);
+        }
+        catch (IOException) when (File.Exists(Path.Combine(folder, ArtifactsManifest.FileName)))
+        {
+            Directory.Delete(temp, recursive: true); // another process finished the same build first
+        }
+        return folder;
+    }
+}

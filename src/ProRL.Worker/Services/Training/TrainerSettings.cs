@@ -1,0 +1,99 @@
+using ProRL.Algorithms.Advantages;
+using ProRL.Algorithms.Length;
+using ProRL.Algorithms.Sampling;
+using ProRL.Training.Heads;
+using ProRL.Training.Session;
+using ProRL.Worker.Options;
+using ProRL.Worker.Trainer;
+
+namespace ProRL.Worker.Services.Training;
+
+/// <summary>Maps the validated option sections onto the algorithm and training types (one place, so nothing drifts).</summary>
+public static class TrainerSettings
+{
+    public static PolicyLossHeadOptions LossHead(AlgorithmOptions a) => new()
+    {
+        KlEstimator = a.KlEstimator.ToLowerInvariant() switch
+        {
+            "none" => KlEstimator.None,
+            "k1" => KlEstimator.K1,
+            "k2" => KlEstimator.K2,
+            _ => KlEstimator.K3,
+        },
+        Aggregation = a.LossAggregation switch
+        {
+            AlgorithmOptions.SeqMeanTokenMean => LossAggregation.SeqMeanTokenMean,
+            AlgorithmOptions.SeqMeanTokenSumNorm => LossAggregation.SeqMeanTokenSumNorm,
+            _ => LossAggregation.TokenMean,
+        },
+        EntropyInLoss = a.EntropyCoef != 0,
+    };
+
+    public static AdvantageOptions Advantage(AlgorithmOptions a) => new()
+    {
+        Estimator = a.Advantage switch
+        {
+            AlgorithmOptions.DrGrpo => AdvantageEstimator.DrGrpo,
+            AlgorithmOptions.ReinforcePlusPlusBaseline => AdvantageEstimator.ReinforcePlusPlusBaseline,
+            AlgorithmOptions.Rloo => AdvantageEstimator.Rloo,
+            _ => AdvantageEstimator.Grpo,
+        },
+        StdEpsilon = a.AdvantageEpsilon,
+    };
+
+    public static LengthShapingOptions LengthShaping(AlgorithmOptions a, RolloutOptions r) => new()
+    {
+        ZeroRewardWithoutEos = a.ZeroRewardWithoutEos,
+        NoEosPenalty = a.NoEosPenalty,
+        Overlong = new OverlongPenaltyOptions
+        {
+            Enabled = a.OverlongBufferTokens > 0,
+            MaxLength = r.MaxNewTokens,
+            BufferLength = Math.Max(1, Math.Min(a.OverlongBufferTokens, r.MaxNewTokens)),
+            Factor = a.OverlongPenaltyFactor,
+        },
+        Cosine = new CosineLengthPenaltyOptions
+        {
+            Enabled = a.CyclicLengthPenalty,
+            Weight = a.CyclicLengthPenaltyWeight,
+            MaxLength = r.MaxNewTokens,
+            OnSteps = a.CyclicLengthPenaltyOnSteps,
+            OffSteps = a.CyclicLengthPenaltyOffSteps,
+        },
+    };
+
+    public static AdamWSettings AdamW(OptimizerOptions o) => new()
+    {
+        LearningRate = (float)o.Lr,
+        WeightDecay = (float)o.WeightDecay,
+        MaxGradNorm = (float)o.GradClip,
+        Beta1 = (float)o.Beta1,
+        Beta2 = (float)o.Beta2,
+        Epsilon = (float)o.Eps,
+    };
+
+    public static PolicyUpdateSettings Update(AlgorithmOptions a, RolloutOptions r, OptimizerOptions o, long padTokenId) => new()
+    {
+        Advantage = Advantage(a),
+        LengthShaping = LengthShaping(a, r),
+        Loss = new PolicyLossSettings
+        {
+            Temperature = (float)r.Temperature,
+            ClipLow = (float)a.ClipLow,
+            ClipHigh = (float)a.ClipHigh,
+            KlCoef = (float)a.KlCoef,
+            EntropyCoef = (float)a.EntropyCoef,
+        },
+        Optimizer = AdamW(o),
+        MiniBatches = a.MiniBatches,
+        MicroBatchSize = Math.Max(1, r.BatchSize),
+        TruncatedImportanceCap = a.ImportanceSamplingCap > 0 ? a.ImportanceSamplingCap : null,
+        PadTokenId = padTokenId,
+    };
+
+    public static DynamicSamplingOptions DynamicSampling(AlgorithmOptions a) => new()
+    {
+        Enabled = a.DynamicSampling,
+        MaxExtraRounds = a.MaxExtraRounds,
+    };
+}
