@@ -108,7 +108,8 @@ public sealed class TrainerLoop : IDisposable
             var r = phase.Step(sftMixture.Next, _c.Sft.BatchSize);
             if (i == 0) first = r.Loss;
             last = r.Loss;
-            _store.Metrics.Append(i + 1, new Dictionary<string, double> { [MetricNames.Loss] = r.Loss }, TrainerState.SftPhase);
+            if ((i + 1) % 10 == 0 || i + 1 == _c.Sft.Steps)
+                _logger.LogInformation("Supervised warm-up {Done}/{Steps}: loss {Loss:F3}", i + 1, _c.Sft.Steps, r.Loss);
         }
         _session.SetParameters(ce.GetParameters(), "the supervised warm-up's parameters");
         _session.SetReferenceToPolicy();
@@ -123,6 +124,8 @@ public sealed class TrainerLoop : IDisposable
             [ReferenceResetStage.ResetOptimizerProperty] = "false",
         });
         _referenceVersion = _step;
+        _store.Metrics.Append(_step, new Dictionary<string, double> { [MetricNames.Loss] = last, ["sft/first_loss"] = first, ["sft/steps"] = _c.Sft.Steps },
+            TrainerState.SftPhase);
         _store.Events.Append(EventTypes.PolicyCommitted, _step,
             $"supervised warm-up: {_c.Sft.Steps} steps, loss {first:F3} → {last:F3} in {watch.Elapsed.TotalSeconds:F0} s");
         _logger.LogInformation("Supervised warm-up done: {Steps} steps, loss {First:F3} -> {Last:F3}", _c.Sft.Steps, first, last);
