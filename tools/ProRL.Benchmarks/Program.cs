@@ -12,8 +12,14 @@ using TrainingSession = ProRL.Training.Session.TrainingSession;
 
 // Training throughput: forward + backward of our training_model.onnx (ONNX Runtime) against the same decoder and
 // loss in libtorch (TorchSharp-cpu autograd), same weights and batch, in one run; plus a large-MatMul roofline.
-// Usage: dotnet run -c Release --project tools/ProRL.Benchmarks -- [--preset small] [--batch 4] [--seq 256] [--repeats 7]
+// Usage: tools/ProRL.Benchmarks/run-train-bench.sh [--preset small] [--batch 4] [--seq 256] [--repeats 7] [--threads 2]
+//        tools/ProRL.Benchmarks/run-train-bench.sh --mode verify-math
 var opts = Args.Parse(args);
+if (opts.Get("mode", "train") == "verify-math")
+{
+    MathVerificationBenchmark.Run(opts.GetInt("repeats", 7));
+    return 0;
+}
 var spec = DecoderSpec.Preset(opts.Get("preset", "small"));
 int batch = opts.GetInt("batch", 4), seq = opts.GetInt("seq", 256), repeats = opts.GetInt("repeats", 7);
 int threads = opts.GetInt("threads", Environment.ProcessorCount);
