@@ -42,12 +42,12 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         var lines = await File.ReadAllLinesAsync(settings.Input!, cancellationToken);
         var format = settings.Format == "think" ? FormatRequirement.ThinkThenAnswer : FormatRequirement.None;
         // The sandbox is only built when a code task is present, so other domains score on hosts without it.
-        var codeRunner = new Lazy<ICodeRunner>(() => new ProcessSandbox(new ProcessSandboxOptions
+        var codeRunner = new LazyCodeRunner(() => new ProcessSandbox(new ProcessSandboxOptions
         {
             MaxConcurrency = settings.Concurrency,
             Warn = m => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(m)}[/]"),
         }));
-        var scorer = RewardScorer.CreateDefault(new LazyCodeRunner(codeRunner), format);
+        var scorer = RewardScorer.CreateDefault(codeRunner, format);
         var scored = await ScoredLines.ScoreAsync(scorer, lines, settings.Concurrency, cancellationToken);
 
         foreach (var bad in scored.Where(s => s.Error is not null))
@@ -67,14 +67,5 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
             AnsiConsole.MarkupLine($"wrote {scored.Count} scored lines to [bold]{Markup.Escape(outPath)}[/]");
         }
         return scored.Any(s => s.Error is not null) && scored.All(s => s.Error is not null) ? 1 : 0;
-    }
-
-    /// <summary>Creates the real sandbox on first use.</summary>
-    private sealed class LazyCodeRunner(Lazy<ICodeRunner> inner) : ICodeRunner
-    {
-        public string IsolationDescription => inner.Value.IsolationDescription;
-
-        public Task<SandboxResult> RunPythonAsync(SandboxRequest request, CancellationToken cancellationToken = default) =>
-            inner.Value.RunPythonAsync(request, cancellationToken);
     }
 }
