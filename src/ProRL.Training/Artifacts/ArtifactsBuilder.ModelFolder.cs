@@ -3,7 +3,6 @@ using ProRL.Onnx.IO;
 using ProRL.Onnx.Models;
 using ProRL.Onnx.Tensors;
 using ProRL.Training.Lowering;
-using LoweringPrecision = ProRL.Training.Lowering.PrecisionConversion;
 
 namespace ProRL.Training.Artifacts;
 
@@ -14,7 +13,7 @@ public static partial class ArtifactsBuilder
     /// float32: the model every training graph is derived from.
     /// </summary>
     public static OnnxModel LoadTrainableDecoder(ModelFolder folder) =>
-        LoweringPrecision.ConvertToFloat32(DecoderLowering.ForTraining(OnnxModelIO.Load(folder.ModelPath),
+        PrecisionConversion.ConvertToFloat32(DecoderLowering.ForTraining(OnnxModelIO.Load(folder.ModelPath),
             new LoweringOptions { ModelName = folder.ModelPath }));
 
     /// <summary>Builds the artifacts of the GenAI model folder <paramref name="modelDirectory"/>.</summary>
@@ -23,7 +22,7 @@ public static partial class ArtifactsBuilder
         var folder = ModelFolder.Open(modelDirectory);
         var source = OnnxModelIO.Load(folder.ModelPath);
         var sourceTypes = source.Graph.Initializers.ToDictionary(t => t.Name, t => t.DataType, StringComparer.Ordinal);
-        var decoder = LoweringPrecision.ConvertToFloat32(DecoderLowering.ForTraining(source, new LoweringOptions { ModelName = folder.ModelPath }));
+        var decoder = PrecisionConversion.ConvertToFloat32(DecoderLowering.ForTraining(source, new LoweringOptions { ModelName = folder.ModelPath }));
         return FromDecoder(decoder, options, modelDirectory, folder.ContentHash(), sourceTypes);
     }
 }

@@ -71,8 +71,8 @@ public static class ArtifactsCheck
         TrainingGraphOptions options, int vocabSize, int directions = 3, int batch = 2, int length = 8, double epsilon = 1e-5, int seed = 7)
     {
         var specs = TrainingGraphBuilder.TrainableParameters(decoder, t => parameters.ContainsKey(t.Name));
-        var training = PrecisionConversion.ToFloat64(TrainingGraphBuilder.BuildTraining(decoder, specs, options with { AccumulateGradients = false }));
-        var eval = PrecisionConversion.ToFloat64(TrainingGraphBuilder.BuildEval(decoder, specs));
+        var training = Float64Conversion.ToFloat64(TrainingGraphBuilder.BuildTraining(decoder, specs, options with { AccumulateGradients = false }));
+        var eval = Float64Conversion.ToFloat64(TrainingGraphBuilder.BuildEval(decoder, specs));
         using var trainingSession = new InferenceSession(OnnxModelIO.ToBytes(training));
         using var evalSession = new InferenceSession(OnnxModelIO.ToBytes(eval));
 

@@ -14,7 +14,7 @@ public sealed record GradientCheckOptions
     /// <summary>Central-difference step along each (unit-norm) direction.</summary>
     public double Step { get; init; } = 1e-4;
     public int Seed { get; init; } = 12345;
-    /// <summary>Run the check on the float64 variant of a float32 model (<see cref="PrecisionConversion"/>).</summary>
+    /// <summary>Run the check on the float64 variant of a float32 model (<see cref="Float64Conversion"/>).</summary>
     public bool UseFloat64 { get; init; } = true;
 }
 
@@ -51,7 +51,7 @@ public static class GradientCheck
         IReadOnlyDictionary<string, Tensor> feeds, GradientCheckOptions? options = null)
     {
         options ??= new GradientCheckOptions();
-        var converted = options.UseFloat64 ? PrecisionConversion.ToFloat64(model) : model;
+        var converted = options.UseFloat64 ? Float64Conversion.ToFloat64(model) : model;
         var widened = feeds.ToDictionary(p => p.Key, p => options.UseFloat64 ? Widen(p.Value) : p.Value, StringComparer.Ordinal);
         var (work, inputs) = PromoteToInputs(converted, wrt, widened);
 

@@ -72,7 +72,7 @@ public class ElementwiseGradientTests
         var a = t.Input("a", [3, 4], -2, 2);
         var b = t.Input("b", [4], -2, 2);
         var y = op == "Mean" ? t.Op("Mean", [a, b]) : t.Op("Mul", [t.Op(op, [a]), b]);
-        var model = ProRL.Training.Autodiff.PrecisionConversion.ToFloat64(t.Model(y));
+        var model = ProRL.Training.Autodiff.Float64Conversion.ToFloat64(t.Model(y));
         var feeds = t.Feeds.ToDictionary(p => p.Key, p => ProRL.Training.Autodiff.OrtTensors.FromDoubles(p.Key,
             ProRL.Onnx.Tensors.TensorDataType.Double, p.Value.Dims, ProRL.Training.Autodiff.OrtTensors.ToDoubles(p.Value)));
         var checker = new FiniteDifferenceChecker { Step = 1e-2, AbsoluteTolerance = 2e-4, RelativeTolerance = 1e-3 };

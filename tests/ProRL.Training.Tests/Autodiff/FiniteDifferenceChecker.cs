@@ -8,7 +8,7 @@ namespace ProRL.Training.Tests.Autodiff;
 
 /// <summary>
 /// Element-by-element central finite-difference check of the gradients <see cref="GradientBuilder"/> adds, run on
-/// ONNX Runtime. Meant for float64 models (see <see cref="PrecisionConversion.ToFloat64"/>); reusable for
+/// ONNX Runtime. Meant for float64 models (see <see cref="Float64Conversion.ToFloat64"/>); reusable for
 /// whole-model checks (<see cref="MaxElementsPerTensor"/> bounds the cost on large parameters).
 /// </summary>
 public sealed class FiniteDifferenceChecker

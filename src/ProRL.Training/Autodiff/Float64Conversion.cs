@@ -10,7 +10,7 @@ namespace ProRL.Training.Autodiff;
 /// Makes float64 variants of float32 graphs, for finite-difference gradient checks where float32 rounding would
 /// swamp the difference quotients.
 /// </summary>
-public static class PrecisionConversion
+public static class Float64Conversion
 {
     /// <summary>
     /// Standard ops that ONNX Runtime's CPU execution provider only implements for float32 (checked against

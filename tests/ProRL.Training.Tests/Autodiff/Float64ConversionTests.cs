@@ -6,7 +6,7 @@ using ProRL.Training.Autodiff;
 
 namespace ProRL.Training.Tests.Autodiff;
 
-public class PrecisionConversionTests
+public class Float64ConversionTests
 {
     [Fact]
     public void Float64_variant_computes_the_same_values_with_double_types_everywhere()
@@ -21,7 +21,7 @@ public class PrecisionConversionTests
         var model = t.Model(y);
         var before = OnnxModelIO.ToBytes(model);
 
-        var converted = PrecisionConversion.ToFloat64(model);
+        var converted = Float64Conversion.ToFloat64(model);
 
         Assert.Equal(before, OnnxModelIO.ToBytes(model)); // the original is untouched
         Assert.Equal(TensorDataType.Double, converted.Graph.Initializer(w)!.DataType);
@@ -48,7 +48,7 @@ public class PrecisionConversionTests
     [InlineData("Mean")]
     public void Float32_only_ops_have_no_float64_kernel_and_run_wrapped_in_casts(string op)
     {
-        Assert.Contains(op, PrecisionConversion.Float32OnlyOps);
+        Assert.Contains(op, Float64Conversion.Float32OnlyOps);
         var t = new TestGraph(2, TensorDataType.Float);
         var x = t.Input("x", [4]);
         var y = t.Op(op, [x]);
@@ -58,7 +58,7 @@ public class PrecisionConversionTests
         var raw = asDouble.Model(asDouble.Op(op, [dx]));
         Assert.ThrowsAny<OnnxRuntimeException>(() => new InferenceSession(OnnxModelIO.ToBytes(raw)).Dispose());
 
-        var converted = PrecisionConversion.ToFloat64(model);
+        var converted = Float64Conversion.ToFloat64(model);
         using var session = new InferenceSession(OnnxModelIO.ToBytes(converted));
         var feeds = new Dictionary<string, Tensor> { [x] = OrtTensors.FromDoubles(x, TensorDataType.Double, [4], OrtTensors.ToDoubles(t.Feeds[x])) };
         Assert.Equal(TensorDataType.Double, OrtTensors.Run(session, feeds, [y])[y].DataType);
