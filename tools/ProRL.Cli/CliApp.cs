@@ -15,6 +15,7 @@ public static class CliApp
             config.AddBranch("model", b => b.AddCommand<Commands.ModelInitCommand>("init"));
             config.AddCommand<Commands.GenerateCommand>("generate");
             config.AddCommand<Commands.ScoreCommand>("score");
+            config.AddCommand<Commands.SftCommand>("sft");
             config.AddBranch("tasks", b => b.AddCommand<Commands.TasksSampleCommand>("sample"));
             config.AddBranch<Commands.EvalSettings>("eval", b =>
             {

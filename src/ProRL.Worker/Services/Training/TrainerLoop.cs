@@ -64,9 +64,12 @@ public sealed class TrainerLoop : IDisposable
             _session.LoadCheckpoint(Path.Combine(state.FolderPath, TrainerState.CheckpointFolder));
             _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, saved.Position);
             _step = saved.Step;
-            LoadReference(saved.ReferenceVersion, resetOptimizer: false);
             if (resume.PolicyBehind)
                 _exchange.CommitPolicy(_step, folder => _session.ExportModel(_c.Model.Path, folder), Properties(saved.Phase));
+            // A kill after the warm-up's policy commit and before its reference commit: finish the warm-up's commit.
+            if (saved.Phase == TrainerState.SftPhase && (_store.Reference.ReadLatestPointer() ?? -1) < saved.ReferenceVersion)
+                CommitWarmUpReference();
+            LoadReference(saved.ReferenceVersion, resetOptimizer: false);
             _logger.LogInformation("Trainer resumed after step {Step} ({Held} scored chunks held)", _step, resume.HeldChunks.Count);
         }
         else
@@ -101,21 +104,29 @@ public sealed class TrainerLoop : IDisposable
         using var tokenizer = new RolloutEngine(new RolloutEngineOptions { ModelPath = _c.Model.Path, IntraOpThreads = _c.Model.Threads });
         var phase = new SupervisedPhase(tokenizer, ce, new AdamWSettings { LearningRate = (float)_c.Sft.Lr, WeightDecay = 0, MaxGradNorm = (float)_c.Optimizer.GradClip });
         var sftMixture = TaskMixtureFactory.Create(_c.Tasks, unchecked(Seed + 7919)); // its own stream: RL's starts untouched
-        double first = double.NaN, last = double.NaN;
-        for (int i = 0; i < _c.Sft.Steps; i++)
+        var losses = SupervisedRun.Train(phase, sftMixture, _c.Sft.Steps, _c.Sft.BatchSize, (done, r) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var r = phase.Step(sftMixture.Next, _c.Sft.BatchSize);
-            if (i == 0) first = r.Loss;
-            last = r.Loss;
-            if ((i + 1) % 10 == 0 || i + 1 == _c.Sft.Steps)
-                _logger.LogInformation("Supervised warm-up {Done}/{Steps}: loss {Loss:F3}", i + 1, _c.Sft.Steps, r.Loss);
-        }
+            if (done % 10 == 0 || done == _c.Sft.Steps)
+                _logger.LogInformation("Supervised warm-up {Done}/{Steps}: loss {Loss:F3}", done, _c.Sft.Steps, r.Loss);
+        }, cancellationToken);
+        double first = losses[0], last = losses[^1];
         _session.SetParameters(ce.GetParameters(), "the supervised warm-up's parameters");
         _session.SetReferenceToPolicy();
         _step = 1;
         var state = new TrainerState(_step, TrainerState.SftPhase, _mixture.Position.ToJson(), _step);
         _exchange.CommitStep(_step, [], folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder), Properties(TrainerState.SftPhase));
+        CommitWarmUpReference();
+        _referenceVersion = _step;
+        _store.Metrics.Append(_step, new Dictionary<string, double> { [MetricNames.Loss] = last, ["sft/first_loss"] = first, ["sft/steps"] = _c.Sft.Steps },
+            TrainerState.SftPhase);
+        _store.Events.Append(EventTypes.PolicyCommitted, _step,
+            $"supervised warm-up: {_c.Sft.Steps} steps, loss {first:F3} → {last:F3} in {watch.Elapsed.TotalSeconds:F0} s");
+        _logger.LogInformation("Supervised warm-up done: {Steps} steps, loss {First:F3} -> {Last:F3}", _c.Sft.Steps, first, last);
+    }
+
+    /// <summary>The warm-up's last commit: reference v<see cref="Step"/>, a copy of the warmed-up policy of that version.</summary>
+    private void CommitWarmUpReference()
+    {
         var source = _store.Policy.TryOpen(_step, VerifyLevel.Checksums, out var problem) ?? throw new RunDirectoryException($"policy v{_step}: {problem}");
         _store.Reference.Commit(_step, folder => RunStore.CopyFolder(source.FolderPath, folder), new Dictionary<string, string>
         {
@@ -123,12 +134,6 @@ public sealed class TrainerLoop : IDisposable
             [ReferenceResetStage.RuleProperty] = "SupervisedWarmup",
             [ReferenceResetStage.ResetOptimizerProperty] = "false",
         });
-        _referenceVersion = _step;
-        _store.Metrics.Append(_step, new Dictionary<string, double> { [MetricNames.Loss] = last, ["sft/first_loss"] = first, ["sft/steps"] = _c.Sft.Steps },
-            TrainerState.SftPhase);
-        _store.Events.Append(EventTypes.PolicyCommitted, _step,
-            $"supervised warm-up: {_c.Sft.Steps} steps, loss {first:F3} → {last:F3} in {watch.Elapsed.TotalSeconds:F0} s");
-        _logger.LogInformation("Supervised warm-up done: {Steps} steps, loss {First:F3} -> {Last:F3}", _c.Sft.Steps, first, last);
     }
 
     /// <summary>One RL step, from ordering rollouts to the commit. Returns the committed step number.</summary>

@@ -1,0 +1,47 @@
+using ProRL.Training.Artifacts;
+using ProRL.Training.Heads;
+using ProRL.Worker.Options;
+using ProRL.Worker.Services.Tasks;
+using ProRL.Worker.Services.Training;
+
+namespace ProRL.Worker.Tests.Trainer;
+
+public class TrainerStateAndCacheTests(PolicyArtifactsFixture tiny) : IClassFixture<PolicyArtifactsFixture>
+{
+    [Fact]
+    public void Trainer_state_round_trips_including_the_task_stream_position()
+    {
+        using var folder = new TempFolder();
+        var mixture = TaskMixtureFactory.Create(new TasksOptions(), seed: 3);
+        for (int i = 0; i < 5; i++) mixture.Next();
+        var state = new TrainerState(12, TrainerState.RlPhase, mixture.Position.ToJson(), 9);
+        state.WriteTo(folder.Path);
+
+        var read = TrainerState.ReadFrom(folder.Path);
+        Assert.Equal(state, read);
+        // The position resumes the stream where it stood: the next task is the same one.
+        var resumed = TaskMixtureFactory.Create(new TasksOptions(), 3, read.Position);
+        Assert.Equal(mixture.Next().Prompt, resumed.Next().Prompt);
+    }
+
+    [Fact]
+    public void A_corrupt_trainer_state_is_an_error_naming_the_file()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.Combine(TrainerState.FileName), "{ not json");
+        var e = Assert.Throws<InvalidDataException>(() => TrainerState.ReadFrom(folder.Path));
+        Assert.Contains(TrainerState.FileName, e.Message);
+    }
+
+    [Fact]
+    public void The_artifacts_cache_reuses_a_built_folder_and_leaves_no_temporary_folder()
+    {
+        var again = ArtifactsCache.GetOrBuild(tiny.RunDirectory, tiny.ModelPath, tiny.ModelHash, PolicyArtifactsFixture.Options);
+        Assert.Equal(tiny.ArtifactsDirectory, again);
+        Assert.Equal(tiny.ManifestWrittenAt, File.GetLastWriteTimeUtc(Path.Combine(again, ArtifactsManifest.FileName))); // not rebuilt
+        var folders = Directory.GetDirectories(Path.Combine(tiny.RunDirectory, "artifacts"));
+        Assert.Equal([tiny.ArtifactsDirectory], folders);
+        Assert.StartsWith(tiny.ModelHash[..16], Path.GetFileName(again));
+        Assert.EndsWith("-policy-k3-tokenmean-noent", again);
+    }
+}
