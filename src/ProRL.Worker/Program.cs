@@ -9,7 +9,8 @@ try
     // Validate before starting so that an invalid option is reported as one clear message, not as a host failure.
     host.Services.GetService<IStartupValidator>()?.Validate();
     await host.RunAsync();
-    return 0;
+    // A service that fails sets Environment.ExitCode before it stops the host; a returned constant would hide that.
+    return Environment.ExitCode;
 }
 catch (Exception e) when (WorkerHost.DescribeConfigurationFailure(e) is { } message)
 {

@@ -98,22 +98,30 @@ public sealed class RunStore
     }
 
     /// <summary>
-    /// Commits the model at <paramref name="modelFolder"/> as policy v0 and reference v0 when the run has no policy yet
-    /// (the start of a run). Returns true when it committed them. Call it from the one host that runs the trainer.
+    /// Commits the model at <paramref name="modelFolder"/> as policy v0 and as reference v0, each when the run has no
+    /// committed version of that kind yet (the start of a run). Returns true when it committed either.
+    /// Call it from the one host that runs the trainer.
     /// </summary>
     public bool EnsureInitialVersions(string modelFolder, IReadOnlyDictionary<string, string>? properties = null)
     {
-        if (Policy.ReadLatest(VerifyLevel.Sizes) is not null) return false;
-        var policy = Policy.Commit(0, f => CopyFolder(modelFolder, f), properties);
+        bool committed = false;
+        if (Policy.ReadLatest(VerifyLevel.Sizes) is null)
+        {
+            Policy.Commit(0, f => CopyFolder(modelFolder, f), properties);
+            committed = true;
+        }
+        // Checked on its own: a kill between the two commits leaves a policy without a reference, and the reference
+        // of a run starts as a copy of the model, exactly as policy v0 does.
         if (Reference.ReadLatest(VerifyLevel.Sizes) is null)
         {
             var referenceProperties = new Dictionary<string, string>(properties ?? new Dictionary<string, string>())
             {
                 [ManifestProperties.SourcePolicyVersion] = "0",
             };
-            Reference.Commit(0, f => CopyFolder(policy.FolderPath, f), referenceProperties);
+            Reference.Commit(0, f => CopyFolder(modelFolder, f), referenceProperties);
+            committed = true;
         }
-        return true;
+        return committed;
     }
 
     /// <summary>Copies a folder tree (e.g. a committed policy into a reference version being committed).</summary>
