@@ -11,9 +11,9 @@ public class LearningTests(ITestOutputHelper output)
 {
     /// <summary>
     /// Criterion: the mean training reward of the last 5 RL steps is at least 3× that of the first 3 RL steps (and at
-    /// least 0.15 higher). Not "≥ 0.8": after its short warm-up the tiny model starts near 0.1 on letter counting at
-    /// temperature 1.2, and 0.8 within the 3-minute budget of this test is reached on some seeds but not reliably;
-    /// tripling is reached on every seed we tried (see the README's figures for longer runs).
+    /// least 0.15 higher), with at least one reference reset. Not "≥ 0.8": after its short warm-up the tiny model starts
+    /// near 0.1 at temperature 1.2 and, within this test's 36 steps, ends around 0.7 (0.094 → 0.69 when measured), so
+    /// 0.8 would fail on ordinary noise while tripling still fails clearly if the update stops improving the policy.
     /// </summary>
     [Fact]
     public async Task Worker_raises_the_training_reward_of_a_fresh_tiny_model_with_a_reference_reset_on_the_way()
