@@ -97,7 +97,7 @@ public static class TrainingGraphBuilder
 
     private static OnnxModel PrepareDecoder(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, out HeadGraph h)
     {
-        var model = Lowering.ModelCopy.Of(decoder);
+        var model = decoder.Clone();
         var g = model.Graph;
         foreach (var required in new[] { InputIds, AttentionMask })
             if (g.FindInput(required) is null)

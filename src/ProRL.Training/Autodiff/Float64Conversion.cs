@@ -2,7 +2,6 @@ using Onnx;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;
 using ProRL.Onnx.Tensors;
-using ProRL.Training.Lowering;
 
 namespace ProRL.Training.Autodiff;
 
@@ -29,7 +28,7 @@ public static class Float64Conversion
     public static OnnxModel ToFloat64(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var copy = ModelCopy.Of(model);
+        var copy = model.Clone();
         var graph = copy.Graph;
         var floatValues = FloatValues(model.Graph);
 

@@ -2,7 +2,6 @@ using Microsoft.ML.OnnxRuntime;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;
 using ProRL.Onnx.Tensors;
-using ProRL.Training.Lowering;
 
 namespace ProRL.Training.Autodiff;
 
@@ -56,7 +55,7 @@ public static class GradientCheck
         var (work, inputs) = PromoteToInputs(converted, wrt, widened);
 
         var forward = WithOutputs(work, [scalarLoss]);
-        var backward = ModelCopy.Of(work);
+        var backward = work.Clone();
         var grads = GradientBuilder.AddGradients(backward, scalarLoss, wrt);
         backward = WithOutputs(backward, [scalarLoss, .. wrt.Select(w => grads[w])]);
 
@@ -98,7 +97,7 @@ public static class GradientCheck
     public static (OnnxModel Model, Dictionary<string, Tensor> Feeds) PromoteToInputs(OnnxModel model,
         IReadOnlyList<string> wrt, IReadOnlyDictionary<string, Tensor> feeds)
     {
-        var copy = ModelCopy.Of(model);
+        var copy = model.Clone();
         var graph = copy.Graph;
         var inputs = new Dictionary<string, Tensor>(feeds, StringComparer.Ordinal);
         foreach (var w in wrt)
@@ -120,7 +119,7 @@ public static class GradientCheck
     /// <summary>A copy of the model whose outputs are exactly <paramref name="names"/>, without the nodes they do not need.</summary>
     public static OnnxModel WithOutputs(OnnxModel model, IEnumerable<string> names)
     {
-        var copy = ModelCopy.Of(model);
+        var copy = model.Clone();
         var graph = copy.Graph;
         var shapes = new ShapeInference(graph);
         graph.Outputs.Clear();

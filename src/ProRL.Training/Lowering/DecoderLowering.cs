@@ -25,7 +25,7 @@ public static class DecoderLowering
         options ??= new LoweringOptions();
         var modelName = options.ModelName ?? genaiExport.Graph.Name;
         PrecisionConversion.EnsureTrainablePrecision(genaiExport, modelName);
-        var model = ModelCopy.Of(genaiExport);
+        var model = genaiExport.Clone();
         var graph = model.Graph;
 
         RequireInput(graph, InputIds, modelName);

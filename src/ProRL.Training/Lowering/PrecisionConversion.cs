@@ -28,7 +28,7 @@ public static class PrecisionConversion
     /// </summary>
     public static OnnxModel ConvertToFloat32(OnnxModel model)
     {
-        var copy = ModelCopy.Of(model);
+        var copy = model.Clone();
         var graph = copy.Graph;
         foreach (var t in graph.Initializers.ToList())
             if (IsHalf(t.DataType)) graph.SetInitializer(Tensor.FromFloats(t.Name, t.Dims, t.ToFloats()));

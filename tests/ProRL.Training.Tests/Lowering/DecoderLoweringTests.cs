@@ -67,7 +67,7 @@ public class DecoderLoweringTests
 
     private static float[] RunOutput(OnnxModel model, Dictionary<string, object> feeds, string output)
     {
-        var onlyLogits = ModelCopy.Of(model);
+        var onlyLogits = model.Clone();
         onlyLogits.Graph.Outputs.RemoveAll(o => o.Name != output);
         return Run(onlyLogits, feeds)[output];
     }
@@ -86,7 +86,7 @@ public class DecoderLoweringTests
     /// <summary>The export as the builder writes it in fp16/bf16: weights, caches and float I/O in the half type.</summary>
     private static OnnxModel ToHalfExport(OnnxModel model, TensorDataType half)
     {
-        var copy = ModelCopy.Of(model);
+        var copy = model.Clone();
         foreach (var t in copy.Graph.Initializers.ToList())
             if (t.DataType == TensorDataType.Float) copy.Graph.SetInitializer(Tensor.FromFloats(t.Name, half, t.Dims, t.ToFloats()));
         for (int i = 0; i < copy.Graph.Inputs.Count; i++)
