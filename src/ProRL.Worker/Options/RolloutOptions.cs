@@ -31,14 +31,12 @@ public sealed class RolloutOptions : IOptionsSection
     [Range(1, 1_000_000)]
     public int MaxNewTokens { get; set; } = 8192;
 
-    [Range(1, 1_000_000)]
-    public int MaxPromptTokens { get; set; } = 2048;
-
     /// <summary>Sequences per generator call; GenAI caps a batch at 32.</summary>
     [Range(1, 32)]
     public int BatchSize { get; set; } = 16;
 
-    /// <summary>How many policy versions behind the trainer a rollout may be; 0 = synchronous.</summary>
+    /// <summary>How many policy versions behind the trainer a rollout may be. Only 0 (synchronous) is implemented: the
+    /// trainer orders each step's rollouts from the newest committed policy.</summary>
     [Range(0, 1000)]
     public int MaxPolicyLag { get; set; }
 }
@@ -47,6 +45,8 @@ public sealed class RolloutOptionsValidator : SectionValidator<RolloutOptions>
 {
     protected override IEnumerable<string> CrossFieldErrors(RolloutOptions o)
     {
+        if (o.MaxPolicyLag != 0)
+            yield return $"Rollout:MaxPolicyLag ({o.MaxPolicyLag}) must be 0: asynchronous (off-policy) rollouts are not implemented; the trainer orders each step's rollouts from the newest committed policy.";
         if (o.PromptsPerChunk > o.PromptsPerStep)
             yield return $"Rollout:PromptsPerChunk ({o.PromptsPerChunk}) must not exceed Rollout:PromptsPerStep ({o.PromptsPerStep}).";
     }

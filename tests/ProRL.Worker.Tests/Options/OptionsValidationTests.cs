@@ -115,6 +115,14 @@ public sealed class OptionsValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task Asynchronous_rollouts_are_refused_as_not_implemented()
+    {
+        var problem = await SingleProblem("--Rollout:MaxPolicyLag=2");
+        Assert.Contains("Rollout:MaxPolicyLag", problem);
+        Assert.Contains("not implemented", problem);
+    }
+
+    [Fact]
     public async Task Kl_coefficient_without_an_estimator_is_refused()
     {
         var problem = await SingleProblem("--Algorithm:KlEstimator=none");
