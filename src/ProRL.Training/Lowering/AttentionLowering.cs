@@ -70,6 +70,65 @@ internal static class AttentionLowering
         if (node.Outputs.Count > 2) ctx.Bind(v, node.Outputs[2]);
     }
 
+    private const int MhaBiasInput = 3, MhaKeyPaddingMaskInput = 4, MhaAttentionBiasInput = 5, MhaPastKeyInput = 6, MhaPastValueInput = 7;
+
+    /// <summary>
+    /// com.microsoft.MultiHeadAttention for self-attention over a full sequence with no KV cache: query, key and value
+    /// [B,S,N·H] (already rotated by RotaryEmbedding nodes when the model has rotary), an optional packed bias, an
+    /// optional key padding mask [B,S] (0 = masked, filled with mask_filter_value as ORT does) and an optional additive
+    /// attention_bias broadcastable to [B,N,S,S] (the builder's mask-reformat subgraph builds causal + padding there).
+    /// </summary>
+    public static void MultiHeadAttention(LoweringContext ctx, StaticShapes shapes, Node node)
+    {
+        long numHeads = node.GetInt("num_heads", 0);
+        if (numHeads <= 0) throw ctx.Error(node, $"num_heads={numHeads} must be positive.");
+        if (node.Input(MhaPastKeyInput) is not null || node.Input(MhaPastValueInput) is not null)
+            throw ctx.Error(node, "has a KV cache (past_key/past_value); the lowering computes a full sequence with past length 0. Use DecoderLowering.ForTraining, which drops the cache.");
+        if (node.Inputs.Skip(8).Any(i => i.Length > 0))
+            throw ctx.Error(node, "past_sequence_length / cache_indirection (inputs 8+) are for beam search with a shared buffer and are not supported by the lowering.");
+        if (node.Input(1) is null || node.Input(2) is null)
+            throw ctx.Error(node, "packed QKV (no separate key and value inputs) is not supported by the lowering; export with separate q/k/v projections.");
+        var query = node.Inputs[0];
+        foreach (var (value, what) in new[] { (query, "query"), (node.Inputs[1], "key"), (node.Inputs[2], "value") })
+            if (shapes.Rank(value) is { } r && r != 3)
+                throw ctx.Error(node, $"{what} '{value}' has rank {r}; only [batch, sequence, hidden] self-attention inputs are supported (cross-attention and BNSH keys are not).");
+        var type = ctx.TypeOf(query, node);
+        var (q3, k3, v3) = (query, node.Inputs[1], node.Inputs[2]);
+        if (node.Input(MhaBiasInput) is { } bias)
+        {
+            // bias = [q bias | k bias | v bias], each hidden wide.
+            var parts = ctx.EmitMulti("Split", [bias], 3, Attr.Int("axis", 0), Attr.Int("num_outputs", 3));
+            (q3, k3, v3) = (ctx.Add(q3, parts[0]), ctx.Add(k3, parts[1]), ctx.Add(v3, parts[2]));
+        }
+        long? headSize = shapes.LastDim(query) / numHeads;
+        var q = ToHeadsFirst(ctx, ctx.Reshape(q3, 0, 0, numHeads, -1));
+        var k = ToHeadsFirst(ctx, ctx.Reshape(k3, 0, 0, numHeads, -1));
+        var v = ToHeadsFirst(ctx, ctx.Reshape(v3, 0, 0, numHeads, -1));
+
+        var scores = ctx.MatMul(ctx.Mul(q, Scale(ctx, node, q, headSize, type)), ctx.Transpose(k, 0, 1, 3, 2));
+        if (node.Input(MhaAttentionBiasInput) is { } attentionBias) scores = ctx.Add(scores, attentionBias);
+        if (node.Input(MhaKeyPaddingMaskInput) is { } keyMask)
+        {
+            if (shapes.Rank(keyMask) is { } r && r != 2)
+                throw ctx.Error(node, $"key_padding_mask '{keyMask}' has rank {r}; only the [batch, total_sequence_length] form is supported.");
+            var masked = ctx.Emit("Equal", [ctx.Cast(keyMask, TensorDataType.Int64), ctx.Scalar(0, TensorDataType.Int64)]);
+            var fill = ctx.Emit("Where", [masked, ctx.Scalar(node.GetFloat("mask_filter_value", -10000f), type), ctx.Scalar(0, type)]);
+            scores = ctx.Add(scores, ctx.Unsqueeze(fill, 1, 2));
+        }
+        if (node.GetInt("unidirectional", 0) != 0)
+        {
+            var length = ctx.Reshape(RotaryLowering.SequenceLength(ctx, query, 1));
+            var index = ctx.Emit("Range", [ctx.Scalar(0, TensorDataType.Int64), length, ctx.Scalar(1, TensorDataType.Int64)]);
+            var causal = ctx.Emit("GreaterOrEqual", [ctx.Unsqueeze(index, 1), ctx.Unsqueeze(index, 0)]);
+            scores = ctx.Emit("Where", [causal, scores, ctx.Scalar(LoweringContext.LowestFinite(type), type)]);
+        }
+        var probs = ctx.Emit("Softmax", [scores], Attr.Int("axis", -1));
+        var output = ctx.Reshape(ctx.Transpose(ctx.MatMul(probs, v), 0, 2, 1, 3), 0, 0, -1);
+        ctx.Bind(output, node.Outputs[0]);
+        if (node.Outputs.Count > 1) ctx.Bind(k, node.Outputs[1]);
+        if (node.Outputs.Count > 2) ctx.Bind(v, node.Outputs[2]);
+    }
+
     /// <summary>The scale attribute, else 1/sqrt(head_size): a constant when the head size is known, computed from Q's shape otherwise.</summary>
     private static string Scale(LoweringContext ctx, Node node, string q, long? headSize, TensorDataType type)
     {
@@ -144,7 +203,8 @@ internal static class AttentionLowering
         var cols = ctx.Unsqueeze(index, 0);   // key j as [1,S]
 
         // Right padding: key j exists when j < seqlens_k + 1.
-        var keyCount = ctx.Add(ctx.Cast(seqlens, TensorDataType.Int64), ctx.Scalar(1, TensorDataType.Int64));
+        // seqlens_k is [B] by the spec, but builders emit ReduceSum with keepdims=1 ([B,1]); ORT reads only the values.
+        var keyCount = ctx.Add(ctx.Reshape(ctx.Cast(seqlens, TensorDataType.Int64), -1), ctx.Scalar(1, TensorDataType.Int64));
         var visible = ctx.Emit("Less", [cols, ctx.Unsqueeze(keyCount, 1, 2, 3)]); // [B,1,1,S]
         if (causal)
             visible = ctx.Emit("And", [visible, ctx.Emit("GreaterOrEqual", [rows, cols])]);

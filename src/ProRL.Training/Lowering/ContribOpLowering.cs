@@ -24,6 +24,7 @@ public static class ContribOpLowering
     private static readonly Dictionary<string, Lowering> ContribLowerings = new(StringComparer.Ordinal)
     {
         ["GroupQueryAttention"] = AttentionLowering.GroupQueryAttention,
+        ["MultiHeadAttention"] = AttentionLowering.MultiHeadAttention,
         ["RotaryEmbedding"] = RotaryLowering.RotaryEmbedding,
         ["SimplifiedLayerNormalization"] = (c, _, n) => NormalizationLowering.Simplified(c, n),
         ["SkipSimplifiedLayerNormalization"] = (c, _, n) => NormalizationLowering.SkipSimplified(c, n),

@@ -16,16 +16,20 @@ public static class DecoderLowering
     public const string PositionIds = "position_ids";
     public const string Logits = "logits";
 
-    /// <summary>The slots of GroupQueryAttention that take the KV cache.</summary>
-    private static readonly int[] CacheSlots = [3, 4];
+    /// <summary>The inputs of each attention op that take the KV cache; the lowering computes them with past length 0.</summary>
+    private static readonly Dictionary<string, int[]> CacheSlots = new(StringComparer.Ordinal)
+    {
+        ["GroupQueryAttention"] = [3, 4],
+        ["MultiHeadAttention"] = [6, 7],
+    };
 
-    /// <summary>Returns the training decoder; <paramref name="genaiExport"/> is left unchanged.</summary>
     public static OnnxModel ForTraining(OnnxModel genaiExport, LoweringOptions? options = null)
     {
         options ??= new LoweringOptions();
         var modelName = options.ModelName ?? genaiExport.Graph.Name;
         PrecisionConversion.EnsureTrainablePrecision(genaiExport, modelName);
         var model = genaiExport.Clone();
+        OpsetUpgrade.Apply(model, modelName);
         var graph = model.Graph;
 
         RequireInput(graph, InputIds, modelName);
@@ -54,29 +58,46 @@ public static class DecoderLowering
     }
 
     /// <summary>
-    /// Removes the past-KV inputs: each must feed only GroupQueryAttention's past_key/past_value slots, which are
-    /// left empty (past length 0). Present outputs were already dropped with the other non-logits outputs.
+    /// Removes the past-KV inputs. An attention op's cache slot is left empty (past length 0). Any other reader (the
+    /// builder's attention-mask subgraph reads the past length through Shape; standard-op attention Concats past and
+    /// new keys) gets an empty tensor [batch, ..., 0, ...] computed from input_ids, which is what a first prompt feeds.
     /// </summary>
     private static void DropKvCache(OnnxGraph graph, string modelName)
     {
+        bool IsCacheSlot(Node n, int slot) => CacheSlots.TryGetValue(n.OpType, out var slots) && !n.IsStandard && slots.Contains(slot);
         var cacheInputs = graph.Inputs.Where(i => i.Name.StartsWith("past_", StringComparison.Ordinal)
-            || graph.Consumers(i.Name).Any(n => n.OpType == "GroupQueryAttention" && CacheSlots.Any(s => n.Input(s) == i.Name))).ToList();
+            || graph.Consumers(i.Name).Any(n => Enumerable.Range(0, n.Inputs.Count).Any(s => n.Inputs[s] == i.Name && IsCacheSlot(n, s)))).ToList();
         foreach (var input in cacheInputs)
         {
+            string? empty = null;
             foreach (var node in graph.Consumers(input.Name))
             {
                 for (int slot = 0; slot < node.Inputs.Count; slot++)
                 {
                     if (node.Inputs[slot] != input.Name) continue;
-                    if (node.OpType != "GroupQueryAttention" || !CacheSlots.Contains(slot))
-                        throw new LoweringException(
-                            $"Model '{modelName}': KV-cache input '{input.Name}' is read by node '{node.Name}' ({node.OpType}, input {slot}); " +
-                            "only a cache feeding GroupQueryAttention's past_key/past_value can be removed for full-sequence training.");
-                    node.Inputs[slot] = "";
+                    node.Inputs[slot] = IsCacheSlot(node, slot) ? "" : empty ??= EmptyCache(graph, input, node, modelName);
                 }
             }
             graph.Inputs.Remove(input);
         }
+    }
+
+    /// <summary>
+    /// A tensor shaped like <paramref name="input"/> at past length 0: axis 0 is the batch (read from input_ids), fixed
+    /// axes keep their size, and the one symbolic non-batch axis (the past length) is 0.
+    /// </summary>
+    private static string EmptyCache(OnnxGraph graph, ValueInfo input, Node reader, string modelName)
+    {
+        if (input.Shape is not { Length: >= 2 } shape || shape.Skip(1).Count(d => d.Value is null) != 1)
+            throw new LoweringException(
+                $"Model '{modelName}': KV-cache input '{input.Name}' is read by node '{reader.Name}' ({reader.OpType}), and its declared shape " +
+                $"[{string.Join(", ", input.Shape?.Select(d => d.Value?.ToString() ?? d.Param) ?? [])}] does not say which axis is the past length " +
+                "(expected a batch axis, fixed sizes and one symbolic past-length axis).");
+        var batch = graph.OpNamed($"/training/{input.Name}/batch", "Shape", [InputIds], Attr.Int("start", 0), Attr.Int("end", 1));
+        var rest = graph.ConstInt64s($"/training/{input.Name}/dims", [.. shape.Skip(1).Select(d => d.Value ?? 0L)]);
+        var dims = graph.OpNamed($"/training/{input.Name}/shape", "Concat", [batch, rest], Attr.Int("axis", 0));
+        var zero = Tensor.FromFloats("zero", input.ElementType, [1], [0f]);
+        return graph.OpNamed($"/training/{input.Name}/empty", "ConstantOfShape", [dims], Attr.Tensor("value", zero));
     }
 
     /// <summary>A position_ids input becomes 0..T-1 in every row (right padding keeps the real tokens first).</summary>

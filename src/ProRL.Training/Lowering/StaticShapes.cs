@@ -30,7 +30,7 @@ internal sealed class StaticShapes(OnnxGraph graph)
         if (!_producers.TryGetValue(value, out var node)) return null;
         switch (node.OpType)
         {
-            case "GroupQueryAttention" when node.Outputs[0] == value: return 3;
+            case "GroupQueryAttention" or "MultiHeadAttention" when node.Outputs[0] == value: return 3;
             case "Transpose" when node.GetInts("perm") is { } perm: return perm.Length;
             case "Reshape" when graph.Initializer(node.Inputs[1]) is { } s: return (int)s.ElementCount();
             case "Unsqueeze" when graph.Initializer(node.Inputs[1]) is { } a && Rank(node.Inputs[0], depth + 1) is { } r:
