@@ -166,6 +166,7 @@ public sealed class RolloutEngine : IDisposable
         generator.AppendTokenSequences(sequences);
 
         var scratch = new float[model.VocabSize];
+        var rowScratch = new float[model.VocabSize];
         double temperature = settings.Greedy ? 1.0 : settings.Temperature;
         int vocab = model.VocabSize;
         int active = rows.Count;
@@ -177,13 +178,13 @@ public sealed class RolloutEngine : IDisposable
             // After the first step the logits cover the whole (right-padded) prompt; afterwards one position.
             using var logits = generator.GetOutput("logits");
             long positions = logits.Shape()[1];
-            var data = logits.GetData<float>();
+            var view = LogitsView.Of(logits);
             for (int r = 0; r < samples.Length; r++)
             {
                 var sample = samples[r];
                 if (sample.IsFinished) continue;
                 long position = step == 0 ? sample.PromptTokens.Length - 1 : positions - 1;
-                var row = data.Slice(checked((int)((r * positions + position) * vocab)), vocab);
+                var row = view.Row(checked((int)((r * positions + position) * vocab)), vocab, rowScratch);
                 int token = next[r];
                 sample.Add(token, LogProbs.LogSoftmaxAt(row, token, temperature, scratch), budget);
                 if (sample.IsFinished) active--;

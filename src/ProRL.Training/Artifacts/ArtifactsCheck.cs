@@ -10,11 +10,33 @@ using Tensor = ProRL.Onnx.Tensors.Tensor;
 
 namespace ProRL.Training.Artifacts;
 
-/// <summary>Worst disagreement between the lowered decoder's logits and the original export's prefill logits.</summary>
-public sealed record LoweringCheckResult(double MaxAbsDifference, double MaxAbsLogit, int Batch, int Length);
+/// <summary>
+/// Worst disagreement between the lowered decoder's logits and the original export's prefill logits, over the real
+/// (unpadded) positions of a right-padded batch. <paramref name="LogitsType"/> is the export's logits element type and
+/// <paramref name="Oracle"/> says what ran as the reference: the export itself, or (where the CPU has no kernels for
+/// its dtype, as for bf16) the export's own graph with its weights upcast to float32, contrib ops intact.
+/// </summary>
+public sealed record LoweringCheckResult(double MaxAbsDifference, double MaxAbsLogit, int Batch, int Length,
+    TensorDataType LogitsType = TensorDataType.Float, string Oracle = "export")
+{
+    /// <summary>The default tolerance for this export: <see cref="ArtifactsCheck.LoweringTolerance"/>.</summary>
+    public double Tolerance => ArtifactsCheck.LoweringTolerance(Oracle == "export" ? LogitsType : TensorDataType.Float, MaxAbsLogit);
+}
 
-/// <summary>One random direction d of the gradient spot-check: ⟨∇loss, d⟩ against the central difference of the loss.</summary>
-public sealed record DirectionCheck(int Index, double Analytic, double FiniteDifference, double RelativeError);
+/// <summary>
+/// One direction d of the gradient spot-check: ⟨∇loss, d⟩ against the central difference of the loss.
+/// <paramref name="Tensor"/> names the parameter d is restricted to, or is null for a direction over all parameters.
+/// </summary>
+public sealed record DirectionCheck(int Index, double Analytic, double FiniteDifference, double RelativeError, string? Tensor = null,
+    double RoundoffBound = 0)
+{
+    /// <summary>
+    /// |fd − analytic| ≤ tolerance·max(|fd|, |analytic|) + the central difference's own rounding error: a direction
+    /// along which the loss barely changes (a small tensor's) cannot be checked more finely than that.
+    /// </summary>
+    public bool Within(double tolerance) =>
+        Math.Abs(FiniteDifference - Analytic) <= tolerance * Math.Max(Math.Abs(FiniteDifference), Math.Abs(Analytic)) + RoundoffBound;
+}
 
 /// <summary>
 /// Checks for a user about to train an export: the lowering against the original model, and the training graph's
@@ -22,15 +44,41 @@ public sealed record DirectionCheck(int Index, double Analytic, double FiniteDif
 /// </summary>
 public static class ArtifactsCheck
 {
+    /// <summary>The spacing of float64 numbers near 1 (C's DBL_EPSILON; .NET's double.Epsilon is the smallest subnormal).</summary>
+    private const double Float64UnitRoundoff = 2.220446049250313e-16;
+
     /// <summary>
-    /// Runs the export (contrib ops, KV cache of length 0) and the lowered float32 decoder on the same random tokens and
-    /// returns the largest absolute logit difference.
+    /// Default lowering tolerance on |Δlogit|, per element type of the logits the reference computes, scaled by the
+    /// logits' magnitude: float32 agrees to rounding (1e-4); an fp16 export computes in fp16 (unit roundoff 4.9e-4,
+    /// accumulated over the layers), bf16 in bf16 (3.9e-3).
+    /// </summary>
+    public static double LoweringTolerance(TensorDataType logitsType, double maxAbsLogit) => logitsType switch
+    {
+        TensorDataType.Float16 => 5e-3,
+        TensorDataType.BFloat16 => 4e-2,
+        _ => 1e-4,
+    } * Math.Max(1.0, maxAbsLogit);
+
+    /// <summary>Real lengths of a right-padded check batch: row 0 full, each later row shorter (never under 2 tokens).</summary>
+    public static int[] PaddedLengths(int batch, int length) =>
+        [.. Enumerable.Range(0, batch).Select(r => Math.Max(2, length - r * Math.Max(1, length / 3)))];
+
+    /// <summary>
+    /// Runs the export (contrib ops, KV cache of length 0) and the lowered float32 decoder on the same random tokens,
+    /// right-padded as the trainer pads them, and returns the largest absolute logit difference at real positions.
     /// </summary>
     public static LoweringCheckResult CheckLowering(ModelFolder folder, OnnxModel loweredDecoder, int batch = 2, int length = 16, int seed = 1)
     {
         var source = OnnxModelIO.Load(folder.ModelPath);
+        var lengths = PaddedLengths(batch, length);
         var ids = RandomTokens(batch * length, folder.Config.Model.VocabSize, seed);
-        var mask = Enumerable.Repeat(1L, ids.Length).ToArray();
+        var mask = new long[ids.Length];
+        for (int r = 0; r < batch; r++)
+            for (int t = 0; t < length; t++)
+            {
+                mask[r * length + t] = t < lengths[r] ? 1 : 0;
+                if (t >= lengths[r]) ids[r * length + t] = folder.Config.Model.PadTokenId;
+            }
         var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var decoder = folder.Decoder;
         foreach (var input in source.Graph.Inputs)
@@ -44,7 +92,22 @@ public static class ArtifactsCheck
                 _ => EmptyPast(input, batch, decoder),
             };
         }
-        var original = RunLogits(OnnxModelIO.ToBytes(source), inputs, decoder.Outputs.Logits);
+        var logitsType = source.Graph.FindOutput(decoder.Outputs.Logits)?.ElementType ?? TensorDataType.Float;
+        var oracle = "export";
+        float[] original;
+        try
+        {
+            original = RunLogits(OnnxModelIO.ToBytes(source), inputs, decoder.Outputs.Logits);
+        }
+        catch (OnnxRuntimeException) when (logitsType == TensorDataType.BFloat16)
+        {
+            // ORT's CPU provider has no bf16 kernels for most ops; its contrib kernels still run the graph in float32.
+            oracle = "export upcast to float32";
+            var upcast = Lowering.PrecisionConversion.ConvertToFloat32(source);
+            foreach (var (name, value) in inputs.ToList())
+                if (value.DataType == TensorDataType.BFloat16) inputs[name] = new Tensor(name, TensorDataType.Float, value.Dims, []);
+            original = RunLogits(OnnxModelIO.ToBytes(upcast), inputs, decoder.Outputs.Logits);
+        }
         var lowered = RunLogits(OnnxModelIO.ToBytes(loweredDecoder), new Dictionary<string, Tensor>
         {
             [TrainingGraphBuilder.InputIds] = Tensor.FromInt64s("ids", [batch, length], ids),
@@ -52,13 +115,15 @@ public static class ArtifactsCheck
         }, TrainingGraphBuilder.Logits);
         if (original.Length != lowered.Length)
             throw new InvalidDataException($"The lowered decoder gives {lowered.Length} logits, the export {original.Length}.");
+        int vocab = original.Length / (batch * length);
         double worst = 0, largest = 0;
         for (int i = 0; i < original.Length; i++)
         {
+            if (mask[i / vocab] == 0) continue; // a padded position's logits are not used by training
             worst = Math.Max(worst, Math.Abs(original[i] - lowered[i]));
             largest = Math.Max(largest, Math.Abs(original[i]));
         }
-        return new LoweringCheckResult(worst, largest, batch, length);
+        return new LoweringCheckResult(worst, largest, batch, length, logitsType, oracle);
     }
 
     /// <summary>
@@ -67,8 +132,14 @@ public static class ArtifactsCheck
     /// (L(θ + εd) − L(θ − εd)) / 2ε. Per-token inputs are random but realistic: old log-probabilities near the current
     /// ones so that some ratios are clipped and some are not.
     /// </summary>
+    /// <remarks>
+    /// The batch is right-padded (<see cref="PaddedLengths"/>), so the masks' paths are differentiated too. With
+    /// <paramref name="perTensor"/>, one more direction per parameter tensor is restricted to that tensor, so that a
+    /// wrong gradient of one small tensor cannot hide inside a direction dominated by the large ones.
+    /// </remarks>
     public static IReadOnlyList<DirectionCheck> CheckGradients(OnnxModel decoder, IReadOnlyDictionary<string, Tensor> parameters,
-        TrainingGraphOptions options, int vocabSize, int directions = 3, int batch = 2, int length = 8, double epsilon = 1e-5, int seed = 7)
+        TrainingGraphOptions options, int vocabSize, int directions = 3, int batch = 2, int length = 8, double epsilon = 1e-5, int seed = 7,
+        bool perTensor = false)
     {
         var specs = TrainingGraphBuilder.TrainableParameters(decoder, t => parameters.ContainsKey(t.Name));
         var training = Float64Conversion.ToFloat64(TrainingGraphBuilder.BuildTraining(decoder, specs, options with { AccumulateGradients = false }));
@@ -78,15 +149,19 @@ public static class ArtifactsCheck
 
         var rng = new Random(seed);
         var theta = specs.ToDictionary(s => s.Name, s => OrtTensors.ToDoubles(parameters[s.Name]), StringComparer.Ordinal);
+        var lengths = PaddedLengths(batch, length);
+        var attention = Enumerable.Range(0, batch * length).Select(i => i % length < lengths[i / length] ? 1L : 0L).ToArray();
         var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
             [TrainingGraphBuilder.InputIds] = Tensor.FromInt64s("ids", [batch, length], RandomTokens(batch * length, vocabSize, seed)),
-            [TrainingGraphBuilder.AttentionMask] = Tensor.FromInt64s("mask", [batch, length], Enumerable.Repeat(1L, batch * length).ToArray()),
+            [TrainingGraphBuilder.AttentionMask] = Tensor.FromInt64s("mask", [batch, length], attention),
             [EvalHead.Temperature] = Scalar(EvalHead.Temperature, 1.2),
         };
         SetParameters(inputs, specs, theta);
         var logp = OrtTensors.ToDoubles(OrtTensors.Run(evalSession, inputs, [EvalHead.Logprobs])[EvalHead.Logprobs]);
-        foreach (var (name, value) in PerTokenInputs(options.Head, logp, rng))
+        // Target t (predicting token t+1) is real when token t+1 is.
+        var targetIsReal = Enumerable.Range(0, batch * (length - 1)).Select(i => i % (length - 1) + 1 < lengths[i / (length - 1)]).ToArray();
+        foreach (var (name, value) in PerTokenInputs(options.Head, logp, rng, targetIsReal))
             inputs[name] = OrtTensors.FromDoubles(name, TensorDataType.Double, [batch, length - 1], value);
         foreach (var (name, value) in ScalarInputs(options))
             inputs[name] = Scalar(name, value);
@@ -95,29 +170,36 @@ public static class ArtifactsCheck
         var result = OrtTensors.Run(trainingSession, inputs, gradNames);
         var gradient = specs.ToDictionary(s => s.Name, s => OrtTensors.ToDoubles(result[AdamWGraph.GradName(s.Name)]), StringComparer.Ordinal);
 
+        double largestLoss = 0;
         double Loss(Dictionary<string, double[]> at)
         {
             SetParameters(inputs, specs, at);
-            return OrtTensors.ToDoubles(OrtTensors.Run(trainingSession, inputs, [PolicyLossHead.Loss])[PolicyLossHead.Loss])[0];
+            var loss = OrtTensors.ToDoubles(OrtTensors.Run(trainingSession, inputs, [PolicyLossHead.Loss])[PolicyLossHead.Loss])[0];
+            largestLoss = Math.Max(largestLoss, Math.Abs(loss));
+            return loss;
         }
 
         var checks = new List<DirectionCheck>();
-        for (int k = 0; k < directions; k++)
+        void Check(Dictionary<string, double[]> direction, string? tensor)
         {
-            var direction = UnitDirection(specs, rng);
             double analytic = specs.Sum(s => Dot(gradient[s.Name], direction[s.Name]));
             double plus = Loss(Shift(theta, direction, epsilon)), minus = Loss(Shift(theta, direction, -epsilon));
             double fd = (plus - minus) / (2 * epsilon);
             double relative = Math.Abs(fd - analytic) / Math.Max(Math.Max(Math.Abs(fd), Math.Abs(analytic)), 1e-8);
-            checks.Add(new DirectionCheck(k, analytic, fd, relative));
+            // Each loss value carries a few ulps of rounding; allow 16 ulps of the largest in each of the two, over 2ε.
+            double roundoff = 16 * Float64UnitRoundoff * largestLoss / epsilon;
+            checks.Add(new DirectionCheck(checks.Count, analytic, fd, relative, tensor, roundoff));
         }
+        for (int k = 0; k < directions; k++) Check(UnitDirection(specs, rng), null);
+        if (perTensor)
+            foreach (var spec in specs) Check(UnitDirection(specs, rng, only: spec.Name), spec.Name);
         return checks;
     }
 
-    private static IEnumerable<(string, double[])> PerTokenInputs(LossHeadKind head, double[] logp, Random rng)
+    private static IEnumerable<(string, double[])> PerTokenInputs(LossHeadKind head, double[] logp, Random rng, bool[] targetIsReal)
     {
         double U(double lo, double hi) => lo + (hi - lo) * rng.NextDouble();
-        var mask = logp.Select((_, i) => i % 3 == 0 ? 0.0 : 1.0).ToArray();
+        var mask = logp.Select((_, i) => i % 3 == 0 || !targetIsReal[i] ? 0.0 : 1.0).ToArray();
         if (head == LossHeadKind.CrossEntropy)
         {
             yield return (CrossEntropyHead.TargetMask, mask);
@@ -144,9 +226,10 @@ public static class ArtifactsCheck
         foreach (var name in PolicyLossHead.ScalarInputs(options.PolicyLoss)) yield return (name, values[name]);
     }
 
-    private static Dictionary<string, double[]> UnitDirection(IReadOnlyList<ParameterSpec> specs, Random rng)
+    private static Dictionary<string, double[]> UnitDirection(IReadOnlyList<ParameterSpec> specs, Random rng, string? only = null)
     {
-        var d = specs.ToDictionary(s => s.Name, s => Enumerable.Range(0, (int)s.ElementCount).Select(_ => Gaussian(rng)).ToArray(), StringComparer.Ordinal);
+        var d = specs.ToDictionary(s => s.Name, s => Enumerable.Range(0, (int)s.ElementCount)
+            .Select(_ => only is null || only == s.Name ? Gaussian(rng) : 0.0).ToArray(), StringComparer.Ordinal);
         double norm = Math.Sqrt(d.Values.Sum(v => Dot(v, v)));
         foreach (var v in d.Values)
             for (int i = 0; i < v.Length; i++) v[i] /= norm;
