@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using ProRL.Onnx.IO;
+using ProRL.Onnx.Tensors;
+using ProRL.Rollout.Engine;
+using ProRL.TestSupport;
+using ProRL.Worker.RunDirectory;
+using Xunit.Abstractions;
+
+namespace ProRL.EndToEnd.Tests;
+
+/// <summary>
+/// The worker trains each real GenAI builder export of ../shared/fixtures for a warm-up and 3 RL steps, as a user would
+/// by pointing Model:Path at it: every version it commits keeps the export's graph and dtype, and GenAI loads it again.
+/// </summary>
+public class RealExportRunTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Fixtures => [SharedFixtures.LlamaFp32Opset14, SharedFixtures.LlamaFp16Mha];
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public async Task The_worker_trains_a_real_export_for_three_steps_and_commits_versions_GenAI_loads(string fixture)
+    {
+        var modelPath = SharedFixtures.Path(fixture);
+        var root = Directory.CreateTempSubdirectory("prorl-e2e-real-").FullName;
+        var run = Path.Combine(root, "run");
+        var settings = SmallRun.Settings(modelPath, run, promptsPerChunk: 2);
+        settings["Sft:Steps"] = "1";
+        settings["Run:MaxSteps"] = "3";
+        settings["Rollout:SamplesPerPrompt"] = "2";
+        settings["Validation:EveryNSteps"] = "2";
+
+        using (var worker = WorkerProcess.Start(settings, root))
+        {
+            int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(3));
+            output.WriteLine(worker.Output);
+            Assert.True(exit == 0, $"the worker exited with {exit}");
+        }
+
+        var store = RunStore.Open(run);
+        var policy = store.Policy.ReadLatest();
+        Assert.NotNull(policy);
+        Assert.Equal(3, policy.Version);
+        var source = OnnxModelIO.Load(Path.Combine(modelPath, "model.onnx"));
+        var trained = OnnxModelIO.Load(Path.Combine(policy.FolderPath, "model.onnx"));
+        Assert.Equal(source.Graph.Nodes.Count, trained.Graph.Nodes.Count);
+        var weights = source.Graph.Initializers.Where(t => t.Name.EndsWith(".weight", StringComparison.Ordinal)).ToList();
+        Assert.All(weights, t => Assert.Equal(t.DataType, trained.Graph.Initializer(t.Name)!.DataType));
+        Assert.Contains(weights, t => !t.Data.AsSpan().SequenceEqual(trained.Graph.Initializer(t.Name)!.Data));
+
+        // GenAI loads the committed version and samples from it.
+        using (var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = policy.FolderPath }))
+        {
+            var sample = engine.Generate([RolloutPrompt.Raw("Count the letters")], new SamplingSettings { MaxNewTokens = 4, Seed = 1 }).Single();
+            Assert.Equal(4, sample.CompletionTokenIds.Length);
+            Assert.All(sample.LogProbs, lp => Assert.True(float.IsFinite(lp) && lp <= 0));
+        }
+
+        // The trainer's log-probabilities of the sampled tokens agree with the rollout engine's at every RL step.
+        var rows = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        var gaps = rows.Where(r => r["trainer_rollout_logprob_gap"] is not null).Select(r => r["trainer_rollout_logprob_gap"]!.GetValue<double>()).ToList();
+        Assert.NotEmpty(gaps);
+        double tolerance = source.Graph.FindOutput("logits")!.ElementType == TensorDataType.Float ? 1e-4 : 5e-3;
+        Assert.All(gaps, g => Assert.True(g <= tolerance, $"trainer/rollout logprob gap {g} over {tolerance}"));
+        Directory.Delete(root, recursive: true);
+    }
+}
