@@ -19,6 +19,8 @@ public sealed record EvaluationJobOptions
     public TaskSelectionOptions Selection { get; init; } = new();
     public string ExecutionProvider { get; init; } = "cpu";
     public int IntraOpThreads { get; init; }
+    /// <summary>How prompts are rendered (<see cref="Rollout.Engine.ChatTemplates"/>).</summary>
+    public string ChatTemplate { get; init; } = Rollout.Engine.ChatTemplates.Auto;
 }
 
 public sealed record EvaluationJobResult(EvaluationReport Report, string ReportPath, string PlotPath, int Problems);
@@ -46,6 +48,7 @@ public static class EvaluationJob
         using var engine = new RolloutEngine(new RolloutEngineOptions
         {
             ModelPath = options.ModelPath, ExecutionProvider = options.ExecutionProvider, IntraOpThreads = options.IntraOpThreads,
+            ChatTemplate = options.ChatTemplate,
         });
         var scorer = RewardScorer.CreateDefault(new LazyCodeRunner(() => new ProcessSandbox(new ProcessSandboxOptions { Warn = log })));
         var report = await new EvaluationRunner(engine, scorer).RunAsync(problems, settings, progress, cancellationToken).ConfigureAwait(false);

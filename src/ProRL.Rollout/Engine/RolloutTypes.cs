@@ -100,4 +100,6 @@ public sealed record RolloutEngineOptions
     public int MaxBatchSize { get; init; } = 32;
     /// <summary>ONNX Runtime intra-op threads; 0 keeps GenAI's default.</summary>
     public int IntraOpThreads { get; init; }
+    /// <summary>How chat prompts are rendered: auto, none, chatml, llama3 or a Jinja file (<see cref="ChatTemplates"/>).</summary>
+    public string ChatTemplate { get; init; } = ChatTemplates.Auto;
 }

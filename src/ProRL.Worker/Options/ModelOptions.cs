@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ProRL.Rollout.Engine;
 
 namespace ProRL.Worker.Options;
 
@@ -24,6 +25,12 @@ public sealed class ModelOptions : IOptionsSection
     /// <summary>Generate a random model of this preset at <see cref="Path"/> when the folder is missing; <c>none</c> requires it to exist.</summary>
     [OneOf("none", "tiny", "small")]
     public string CreateIfMissing { get; set; } = "none";
+
+    /// <summary>
+    /// How chat prompts become text: <c>auto</c> (the export's chat_template, raw text without one), <c>none</c> (raw),
+    /// <c>chatml</c>, <c>llama3</c>, or the path of a Jinja template file.
+    /// </summary>
+    public string ChatTemplate { get; set; } = ChatTemplates.Auto;
 }
 
 public sealed class ModelOptionsValidator : SectionValidator<ModelOptions>
@@ -36,6 +43,8 @@ public sealed class ModelOptionsValidator : SectionValidator<ModelOptions>
             !File.Exists(System.IO.Path.Combine(o.Path, GenAiConfigFileName)))
             yield return $"Model:Path '{o.Path}' is not a GenAI model folder (no {GenAiConfigFileName}) and Model:CreateIfMissing is 'none'; " +
                          "point Model:Path at an exported model or set Model:CreateIfMissing to tiny or small.";
+        if (!ChatTemplates.IsNamed(o.ChatTemplate) && !File.Exists(o.ChatTemplate))
+            yield return $"Model:ChatTemplate '{o.ChatTemplate}' is neither one of {string.Join(", ", ChatTemplates.Named)} nor an existing template file.";
 #if !PRORL_CUDA
         if (string.Equals(o.ExecutionProvider, ModelOptions.Cuda, StringComparison.OrdinalIgnoreCase))
             yield return "Model:ExecutionProvider 'cuda' needs the CUDA build (dotnet build -p:ProRLAccelerator=cuda); this build allows: cpu.";

@@ -27,6 +27,8 @@ public sealed record SupervisedRunOptions
     public int Difficulty { get; init; }
     /// <summary>ONNX Runtime intra-op threads (0 = one per core).</summary>
     public int Threads { get; init; }
+    /// <summary>How prompts are rendered (<see cref="ChatTemplates"/>).</summary>
+    public string ChatTemplate { get; init; } = ChatTemplates.Auto;
 
     public void Validate()
     {
@@ -70,7 +72,10 @@ public static class SupervisedRun
 
         using var session = TrainingSession.Open(artifacts, new TrainingSessionOptions { IntraOpThreads = options.Threads });
         session.LoadParametersFromModel(options.ModelPath);
-        using var tokenizer = new RolloutEngine(new RolloutEngineOptions { ModelPath = options.ModelPath, IntraOpThreads = options.Threads });
+        using var tokenizer = new RolloutEngine(new RolloutEngineOptions
+        {
+            ModelPath = options.ModelPath, IntraOpThreads = options.Threads, ChatTemplate = options.ChatTemplate,
+        });
         var optimizer = new AdamWSettings { LearningRate = (float)options.LearningRate, WeightDecay = 0, MaxGradNorm = 1f };
         var phase = new SupervisedPhase(tokenizer, session, optimizer);
         var mixture = TaskMixtureFactory.Create(options.ToTasksOptions(), options.Seed);

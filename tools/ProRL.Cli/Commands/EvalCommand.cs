@@ -45,6 +45,9 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         [CommandOption("--seed <S>"), Description("Seeds both the generated problems and the sampling.")]
         public int Seed { get; init; }
 
+        [CommandOption("--chat-template <NAME|FILE>"), Description("auto (the model's chat_template, raw text without one), none, chatml, llama3, or a Jinja file.")]
+        public string ChatTemplate { get; init; } = "auto";
+
         [CommandOption("--system-prompt <TEXT>"), Description("System message placed before each problem.")]
         public string? SystemPrompt { get; init; }
 
@@ -74,6 +77,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
                 ReportPath = Out,
                 ExecutionProvider = Provider,
                 IntraOpThreads = Threads,
+                ChatTemplate = ChatTemplate,
                 Selection = new TaskSelectionOptions
                 {
                     ProblemsPerSource = Problems, Seed = Seed, MinDifficulty = minDifficulty, MaxDifficulty = maxDifficulty,

@@ -17,6 +17,9 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         [CommandOption("--prompt <TEXT>"), Description("User message (rendered with the chat template unless --raw).")]
         public string? Prompt { get; init; }
 
+        [CommandOption("--chat-template <NAME|FILE>"), Description("auto (the model's chat_template, raw text without one), none, chatml, llama3, or a Jinja file.")]
+        public string ChatTemplate { get; init; } = "auto";
+
         [CommandOption("--raw"), Description("Feed --prompt to the tokenizer as is, without the chat template.")]
         public bool Raw { get; init; }
 
@@ -50,7 +53,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = settings.Model!, ExecutionProvider = settings.Provider });
+        using var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = settings.Model!, ExecutionProvider = settings.Provider, ChatTemplate = settings.ChatTemplate });
         var prompt = settings.Raw ? RolloutPrompt.Raw(settings.Prompt!) : RolloutPrompt.User(settings.Prompt!);
         var samples = engine.Generate([prompt], settings.ToSampling(), cancellationToken);
 

@@ -30,6 +30,9 @@ public sealed class SftCommand : Command<SftCommand.Settings>
         [CommandOption("--difficulty <N>"), Description("Difficulty of the generated tasks.")] public int Difficulty { get; init; }
         [CommandOption("--threads <N>"), Description("ONNX Runtime intra-op threads (0 = one per core).")] public int Threads { get; init; }
 
+        [CommandOption("--chat-template <NAME|FILE>"), Description("auto (the model's chat_template, raw text without one), none, chatml, llama3, or a Jinja file.")]
+        public string ChatTemplate { get; init; } = "auto";
+
         [CommandOption("--cache <DIR>"), Description("Where the cross-entropy artifacts are built and kept (default: a prorl-sft folder under the temp folder).")]
         public string? Cache { get; init; }
 
@@ -52,6 +55,7 @@ public sealed class SftCommand : Command<SftCommand.Settings>
             Seed = Seed,
             Difficulty = Difficulty,
             Threads = Threads,
+            ChatTemplate = ChatTemplate,
         };
     }
 

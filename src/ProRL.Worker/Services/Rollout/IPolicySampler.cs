@@ -12,7 +12,7 @@ public interface IPolicySampler : IDisposable
 }
 
 /// <summary>The ONNX Runtime GenAI rollout engine as a <see cref="IPolicySampler"/>; the engine is created on first load.</summary>
-public sealed class EnginePolicySampler(string executionProvider, int maxBatchSize, int threads) : IPolicySampler
+public sealed class EnginePolicySampler(string executionProvider, int maxBatchSize, int threads, string chatTemplate = ChatTemplates.Auto) : IPolicySampler
 {
     private RolloutEngine? _engine;
 
@@ -22,6 +22,7 @@ public sealed class EnginePolicySampler(string executionProvider, int maxBatchSi
             _engine = new RolloutEngine(new RolloutEngineOptions
             {
                 ModelPath = folder, ExecutionProvider = executionProvider, MaxBatchSize = maxBatchSize, IntraOpThreads = threads,
+                ChatTemplate = chatTemplate,
             });
         else _engine.Reload(folder);
     }

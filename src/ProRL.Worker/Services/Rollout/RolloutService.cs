@@ -23,7 +23,8 @@ public sealed class RolloutService(
     {
         if (!services.Value.Rollout) return;
         var store = RunStore.Open(run.Value.Directory);
-        using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), rollout.Value.BatchSize, model.Value.Threads);
+        using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), rollout.Value.BatchSize, model.Value.Threads,
+            model.Value.ChatTemplate);
         var stage = new RolloutStage(store, ConsumerIdFor(services.Value), sampler);
         var recovered = stage.Recover();
         logger.LogInformation("Rollout service {Consumer} started on {Run} ({Recovered} requests recovered)", stage.ConsumerId, store.Root, recovered);

@@ -101,7 +101,10 @@ public sealed class TrainerLoop : IDisposable
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
             new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy });
         using var ce = TrainingSession.Open(artifacts, SessionOptions());
-        using var tokenizer = new RolloutEngine(new RolloutEngineOptions { ModelPath = _c.Model.Path, IntraOpThreads = _c.Model.Threads });
+        using var tokenizer = new RolloutEngine(new RolloutEngineOptions
+        {
+            ModelPath = _c.Model.Path, IntraOpThreads = _c.Model.Threads, ChatTemplate = _c.Model.ChatTemplate,
+        });
         var phase = new SupervisedPhase(tokenizer, ce, new AdamWSettings { LearningRate = (float)_c.Sft.Lr, WeightDecay = 0, MaxGradNorm = (float)_c.Optimizer.GradClip });
         var sftMixture = TaskMixtureFactory.Create(_c.Tasks, unchecked(Seed + 7919)); // its own stream: RL's starts untouched
         var losses = SupervisedRun.Train(phase, sftMixture, _c.Sft.Steps, _c.Sft.BatchSize, (done, r) =>

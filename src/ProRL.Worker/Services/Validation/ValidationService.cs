@@ -26,7 +26,7 @@ public sealed class ValidationService(
         var store = RunStore.Open(run.Value.Directory);
         // The held-out items: the configured mixture drawn with a seed of its own, the same items at every validation.
         var items = TaskMixtureFactory.Create(tasks.Value, unchecked((int)validation.Value.HeldOutSeed)).Take(validation.Value.Items);
-        using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), 32, model.Value.Threads);
+        using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), 32, model.Value.Threads, model.Value.ChatTemplate);
         var stage = new ValidationStage(store, sampler, RewardService.CreateScorer(sandbox.Value, tasks.Value, logger), validation.Value, items);
         var poll = TimeSpan.FromMilliseconds(run.Value.PollIntervalMilliseconds);
         try
