@@ -12,7 +12,11 @@ public static class CliApp
         {
             config.SetApplicationName("prorl");
             config.PropagateExceptions();
-            config.AddBranch("model", b => b.AddCommand<Commands.ModelInitCommand>("init"));
+            config.AddBranch("model", b =>
+            {
+                b.AddCommand<Commands.ModelInitCommand>("init");
+                b.AddCommand<Commands.ModelInspectCommand>("inspect");
+            });
             config.AddCommand<Commands.GenerateCommand>("generate");
             config.AddCommand<Commands.ScoreCommand>("score");
             config.AddCommand<Commands.SftCommand>("sft");

@@ -19,6 +19,12 @@ public sealed record LoweringOptions
 /// </summary>
 public static class ContribOpLowering
 {
+    /// <summary>The export to make instead, for every refusal: the builder's CPU layouts are the ones this project lowers.</summary>
+    public const string ReexportAdvice =
+        "Export the model with the ONNX Runtime GenAI model builder for the CPU execution provider in fp32 or fp16 " +
+        "(python -m onnxruntime_genai.models.builder -m MODEL -o DIR -p fp32 -e cpu); " +
+        "run `prorl model inspect DIR` to see which layouts are trainable.";
+
     private delegate void Lowering(LoweringContext ctx, StaticShapes shapes, Node node);
 
     private static readonly Dictionary<string, Lowering> ContribLowerings = new(StringComparer.Ordinal)
@@ -53,7 +59,7 @@ public static class ContribOpLowering
             if (!ShouldLower(node, options)) continue;
             if (!ContribLowerings.TryGetValue(node.OpType, out var lower))
                 throw ctx.Error(node, "this contrib operator has no lowering to standard ONNX ops, so the model cannot be trained. " +
-                    "Supported: " + string.Join(", ", ContribLowerings.Keys) + ".");
+                    "Supported: " + string.Join(", ", ContribLowerings.Keys) + ". " + ReexportAdvice);
             ctx.Scope = node.Name.Length > 0 ? node.Name : graph.UniqueName(node.OpType);
             graph.RemoveNode(node);
             lower(ctx, shapes, node);
