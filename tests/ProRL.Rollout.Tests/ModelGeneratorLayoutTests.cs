@@ -28,6 +28,8 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("mha,kv=4")]
+    [InlineData("mha")]
+    [InlineData("mha,kv=1,qknorm")]
     [InlineData("rotop")]
     [InlineData("rotop,kv=1")]
     [InlineData("unpacked")]
@@ -94,19 +96,20 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("")]
-    [InlineData("interleaved")]
+    [InlineData("kv=4")]
+    [InlineData("kv=1,interleaved")]
     [InlineData("nobias")]
     [InlineData("qknorm")]
     [InlineData("heads=2,partial=0.5")]
-    [InlineData("heads=2,partial=0.5,interleaved")]
+    [InlineData("heads=2,kv=1,partial=0.5,interleaved")]
     [InlineData("opset=14,gelu,escale")]
     [InlineData("fp16")]
+    [InlineData("fp16,kv=4")]
     public void AttentionLayouts_HoldingTheSameWeights_ComputeTheSameLogits(string extra)
     {
-        // Same seed and kv-heads == heads (MultiHeadAttention's requirement): the three layouts differ only in how
-        // rotary and attention are expressed, so GroupQueryAttention, RotaryEmbedding and MultiHeadAttention must agree.
-        var baseSpec = Spec("kv=4," + extra);
-        baseSpec = baseSpec with { KvHeads = baseSpec.Heads };
+        // Same seed, so the same weights: the three layouts differ only in how rotary, KV-head groups and attention are
+        // expressed, so GroupQueryAttention, RotaryEmbedding and MultiHeadAttention (+ repeat_kv) must agree.
+        var baseSpec = Spec(extra);
         using var dir = new TempDirectory();
         var logits = new Dictionary<AttentionLayout, float[][]>();
         foreach (var layout in Enum.GetValues<AttentionLayout>())
@@ -237,6 +240,21 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MhaWithFewerKvHeads_RepeatsKvAsTheBuilderDoes()
+    {
+        using var dir = new TempDirectory();
+        var folder = ModelGenerator.Write(Spec("mha"), dir.Path);
+        var g = OnnxModelIO.Load(folder.ModelPath).Graph;
+        var concat = Assert.Single(g.Nodes, n => n.Outputs.Contains("present.0.key"));
+        Assert.Equal(("Concat", "/model/layers.0/attn/k_proj/repeat_kv/Concat_1"), (concat.OpType, concat.Name));
+        Assert.Equal("past_key_values.0.key", concat.Inputs[0]);
+        var mha = Assert.Single(g.Nodes, n => n.Name == "/model/layers.0/attn/MultiHeadAttention");
+        Assert.Equal(["/model/layers.0/attn/k_proj/repeat_kv/Reshape_4/output_0", "/model/layers.0/attn/v_proj/repeat_kv/Reshape_4/output_0"], mha.Inputs.Skip(1).Take(2));
+        Assert.Equal(["", ""], mha.Inputs.Skip(6));
+        Assert.Equal("/model/constants/INT64/[0, 0, 2, -1]", g.Nodes.First(n => n.Name == "/model/layers.0/attn/v_proj/repeat_kv/Reshape_1").Inputs[1]);
+    }
+
+    [Fact]
     public void GqaVariants_SetTheBuilderAttributes()
     {
         using var dir = new TempDirectory();
@@ -281,7 +299,6 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("mha", "kv-heads == heads")]
     [InlineData("mha,kv=4,window=4", "sliding-window")]
     [InlineData("mha,kv=4,softcap=5", "softcap")]
     [InlineData("opset=13", "opset")]

@@ -274,7 +274,17 @@ internal sealed class DecoderGraphBuilder
 
         string pastKey = $"past_key_values.{layer}.key", pastValue = $"past_key_values.{layer}.value";
         string[] outputs = [$"{basename}/{AttentionOp}/output_0", $"present.{layer}.key", $"present.{layer}.value"];
-        if (_spec.Attention == AttentionLayout.Mha)
+        if (_spec.Attention == AttentionLayout.Mha && _spec.KvHeads != _spec.Heads)
+        {
+            // MultiHeadAttention has no KV-head groups: the builder concatenates the caches itself and repeats K/V
+            // to all heads (repeat_kv), then calls MultiHeadAttention without past or present.
+            k = RepeatKv($"{basename}/k_proj/repeat_kv", k, pastKey, outputs[1]);
+            v = RepeatKv($"{basename}/v_proj/repeat_kv", v, pastValue, outputs[2]);
+            _g.AddNode("MultiHeadAttention", [q, k, v, "", "", mask.AttentionBias, "", ""], [outputs[0], "", ""],
+                $"{basename}/MultiHeadAttention", Ms,
+                Attr.Int("num_heads", _spec.Heads), Attr.Float("scale", 1f / MathF.Sqrt(_spec.HeadSize)));
+        }
+        else if (_spec.Attention == AttentionLayout.Mha)
         {
             _g.AddNode("MultiHeadAttention", [q, k, v, "", "", mask.AttentionBias, pastKey, pastValue], outputs,
                 $"{basename}/MultiHeadAttention", Ms,
@@ -292,6 +302,38 @@ internal sealed class DecoderGraphBuilder
                 Attr.Int("do_rotary", fused ? 1 : 0), Attr.Int("rotary_interleaved", _spec.RotaryInterleaved ? 1 : 0));
         }
         return MatMul($"{basename}/o_proj/MatMul", outputs[0], H, H);
+    }
+
+    /// <summary>
+    /// The builder's repeat_kv for MultiHeadAttention with fewer KV heads: [B, S, kv·h] → [B, kv, S, h], Concat with the
+    /// past along the sequence (that Concat writes present), then Unsqueeze/Expand/Reshape to [B, heads, T, h] and back
+    /// to [B, T, heads·h]. The Expand target is computed from Shape(present) as the exporter writes it.
+    /// </summary>
+    private string RepeatKv(string basename, string input, string past, string present)
+    {
+        long groups = _spec.Heads / _spec.KvHeads;
+        string split = Node("Reshape", $"{basename}/Reshape_1", [input, ConstInt64s(0, 0, _spec.KvHeads, -1)]);
+        string headsFirst = Node("Transpose", $"{basename}/Transpose_1", [split], Attr.Ints("perm", 0, 2, 1, 3));
+        _g.AddNode("Concat", [past, headsFirst], [present], $"{basename}/Concat_1", "", Attr.Int("axis", 2));
+
+        string shape = Node("Shape", $"{basename}/Shape_1", [present]);
+        var dims = new string[4];
+        for (int d = 0; d < 4; d++)
+            dims[d] = Unsqueeze($"{basename}/Unsqueeze_{d + 1}", Node("Gather", $"{basename}/Gather_{d + 1}", [shape, ConstInt64(d)], Attr.Int("axis", 0)), 0);
+        string fiveD = Node("Concat", $"{basename}/Concat_2", [dims[0], dims[1], ConstInt64s(groups), dims[2], dims[3]], Attr.Int("axis", 0));
+        string heads = Node("Mul", $"{basename}/Mul_1", [dims[1], ConstInt64(groups)]);
+        string fourD = Node("Concat", $"{basename}/Concat_3", [dims[0], heads, dims[2], dims[3]], Attr.Int("axis", 0));
+
+        string flat = Node("Reshape", $"{basename}/Reshape_2", [fiveD, ConstInt64s(-1)]);
+        string ones = Node("ConstantOfShape", $"{basename}/ConstantOfShape", [Node("Shape", $"{basename}/Shape_2", [flat])],
+            Attr.Tensor("value", Tensor.FromInt64s("", [1], [1L])));
+        string isMinusOne = Node("Equal", $"{basename}/Equal", [flat, Node("Mul", $"{basename}/Mul", [ones, ConstInt64(-1)])]);
+        string target = Node("Where", $"{basename}/Where", [isMinusOne, ones, flat]);
+
+        string expanded = Node("Expand", $"{basename}/Expand", [Unsqueeze($"{basename}/Unsqueeze_5", present, 2), target]);
+        string repeated = Node("Reshape", $"{basename}/Reshape_3", [expanded, fourD]);
+        string sequenceFirst = Node("Transpose", $"{basename}/Transpose_2", [repeated], Attr.Ints("perm", 0, 2, 1, 3));
+        return Node("Reshape", $"{basename}/Reshape_4", [sequenceFirst, ConstInt64s(0, 0, _spec.Heads * _spec.HeadSize)]);
     }
 
     private string AttentionOp => _spec.Attention == AttentionLayout.Mha ? "MultiHeadAttention" : "GroupQueryAttention";

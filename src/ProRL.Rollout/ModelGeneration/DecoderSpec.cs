@@ -190,11 +190,9 @@ public sealed record DecoderSpec
         Require(Softcap >= 0f && float.IsFinite(Softcap), $"softcap must be a finite value >= 0 (got {Softcap}).");
         Require(Vocab is null || Vocab >= ByteLevelTokenizer.VocabSize,
             $"vocab ({Vocab}) must be at least the tokenizer's {ByteLevelTokenizer.VocabSize} tokens (extra rows are padding).");
-        // The builder's MultiHeadAttention path has no window, no softcap, and repeats K/V through a repeat_kv subgraph
-        // when kv-heads < heads; that subgraph is not generated here, so those combinations are refused.
+        // The builder's MultiHeadAttention path has no sliding window and no softcap.
         if (Attention == AttentionLayout.Mha)
         {
-            Require(KvHeads == Heads, $"attention mha needs kv-heads == heads (got {KvHeads} and {Heads}); the builder's repeat_kv subgraph is not generated.");
             Require(SlidingWindow is null, "sliding-window needs GroupQueryAttention (attention gqa or gqa-rotary-op); MultiHeadAttention has no window.");
             Require(Softcap == 0f, "softcap needs GroupQueryAttention (attention gqa or gqa-rotary-op); MultiHeadAttention has no softcap.");
         }
