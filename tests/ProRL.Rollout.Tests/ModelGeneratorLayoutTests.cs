@@ -6,6 +6,7 @@ using ProRL.Onnx.IO;
 using ProRL.Onnx.Models;
 using ProRL.Onnx.Tensors;
 using ProRL.Rollout.ModelGeneration;
+using Tensor = ProRL.Onnx.Tensors.Tensor;
 using Xunit.Abstractions;
 
 namespace ProRL.Rollout.Tests;
@@ -20,6 +21,7 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
     // Tolerances on logits of the std-0.2 tiny model (logits of order 1), measured and given headroom.
     private const float Fp32Tolerance = 1e-4f;
     private const float Fp16Tolerance = 0.03f;
+    private const float Bf16WeightTolerance = 0.15f;
     private static readonly int[] Prompt = [104, 101, 108, 108, 111, 32, 119, 111];
 
     private static DecoderSpec Spec(string variant) => ModelGeneratorTests.ParseVariant("std=0.2," + variant);
@@ -212,6 +214,44 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
         var a = fp32.Graph.Initializer("model.layers.1.mlp.up_proj.MatMul.weight")!.ToFloats();
         var b = g.Initializer("model.layers.1.mlp.up_proj.MatMul.weight")!.ToFloats();
         Assert.All(a.Zip(b), x => Assert.True(Math.Abs(x.First - x.Second) <= Math.Abs(x.First) / 128 + 1e-30f));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("mha")]
+    [InlineData("rotop,qknorm,window=3")]
+    public void Bf16Graph_WithItsWeightsWidened_RunsAndIsCloseToFp32(string variant)
+    {
+        // ONNX Runtime's CPU provider has no bf16 MatMul (the builder writes bf16 for CUDA), so the bf16 graph is run
+        // with every bf16 tensor, type and Cast widened to float32: same nodes, bf16-rounded weights and caches.
+        using var dir = new TempDirectory();
+        var bf16Folder = ModelGenerator.Write(Spec(variant) with { Precision = ModelPrecision.Bf16 }, dir.Sub("bf16"));
+        var model = OnnxModelIO.Load(bf16Folder.ModelPath);
+        var g = model.Graph;
+        foreach (var t in g.Initializers.Where(t => t.DataType == TensorDataType.BFloat16).ToList())
+            g.SetInitializer(Tensor.FromFloats(t.Name, TensorDataType.Float, t.Dims, t.ToFloats()));
+        foreach (var list in new[] { g.Inputs, g.Outputs })
+            for (int i = 0; i < list.Count; i++)
+                if (list[i].ElementType == TensorDataType.BFloat16) list[i] = list[i] with { ElementType = TensorDataType.Float };
+        foreach (var node in g.Nodes)
+        {
+            if (node.OpType == "Cast" && node.GetInt("to", 0) == (long)TensorDataType.BFloat16)
+                node.SetAttribute(Attr.Int("to", (long)TensorDataType.Float));
+            if (node.Attribute("value") is { T: { DataType: (int)TensorDataType.BFloat16 } proto })
+            {
+                var value = TensorProtoConverter.FromProto(proto);
+                node.SetAttribute(Attr.Tensor("value", Tensor.FromFloats("", TensorDataType.Float, value.Dims, value.ToFloats())));
+            }
+        }
+        File.Delete(bf16Folder.ModelPath);
+        File.Delete(Path.Combine(bf16Folder.Directory, ModelGenerator.DataFileName));
+        OnnxModelIO.Save(model, bf16Folder.ModelPath, ExternalDataOptions.SideFile(ModelGenerator.DataFileName));
+
+        using var widened = new LayoutReference(ModelFolder.Open(bf16Folder.Directory));
+        using var fp32 = new LayoutReference(ModelGenerator.Write(Spec(variant), dir.Sub("fp32")));
+        float gap = LayoutReference.MaxAbsDifference(fp32.Forward(Prompt), widened.Forward(Prompt));
+        output.WriteLine($"{variant} bf16 weights (float compute) vs fp32: max |Δlogit| = {gap:G3}");
+        Assert.True(gap > 0 && gap < Bf16WeightTolerance, $"bf16-rounded weights change the logits by {gap}");
     }
 
     [Fact]
