@@ -52,6 +52,9 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
     [InlineData("fp16,mha,kv=4,nobias")]
     [InlineData("fp16,rotop,qknorm")]
     [InlineData("fp16,opset=14,window=3,softcap=2")]
+    [InlineData("fp16,gelu,escale,opset=14,tie")]
+    [InlineData("fp16,gelu,heads=2,partial=0.5,vocab=300")]
+    [InlineData("gelu,escale,tie,softcap=2,window=3")]
     public void Layout_LoadsInOrtAndGenAi_AndGenAiLogitsEqualOrtLogits(string variant)
     {
         var spec = Spec(variant);
@@ -59,6 +62,7 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
         var folder = ModelGenerator.Write(spec, dir.Path);
         using var reference = new LayoutReference(folder);
         Assert.Equal(spec.HasPositionIds, reference.HasPositionIds);
+        Assert.Equal(spec.GenAiModelType, folder.Config.Model.Type);
 
         using var model = new Model(folder.Directory);
         using var parameters = new GeneratorParams(model);
@@ -167,6 +171,7 @@ public class ModelGeneratorLayoutTests(ITestOutputHelper output)
     [InlineData("")]
     [InlineData("mha,kv=4")]
     [InlineData("rotop,qknorm,window=3")]
+    [InlineData("mha,gelu,escale,opset=14")]
     public void Fp16Logits_AreCloseToFp32(string variant)
     {
         using var dir = new TempDirectory();
