@@ -130,11 +130,11 @@ internal sealed class DecoderGraphBuilder
         string seq = Node("Gather", $"{ids}/Gather_2", [Node("Shape", $"{ids}/Shape_2", ["input_ids"]), ConstInt64(1)], Attr.Int("axis", 0));
         string total = Node("Add", $"{ids}/Add_1", [seq, pastLength]);
 
-        // Causal block [seq, seq]: lowest value above the diagonal, 0 on and below it.
+        // Causal block [seq, seq]: lowest value above the diagonal, 0 on and below it. (".../output_0" is the builder's node name.)
         string square = Node("Concat", $"{ids}/Concat_2", [Unsqueeze($"{ids}/Unsqueeze_4", seq, 0), Unsqueeze($"{ids}/Unsqueeze_5", seq, 0)], Attr.Int("axis", 0));
         string filled = Node("ConstantOfShape", $"{ids}/ConstantOfShape_2", [square], Attr.Tensor("value", minTensor));
         string rows = Squeeze($"{ids}/Squeeze_1", LastDim($"{ids}/Shape_4", $"{ids}/Slice_1", filled), 0);
-        string column = Node("Concat", $"{ids}/Concat_3", [Unsqueeze($"{ids}/Unsqueeze_7", rows, 0), ConstInt64s(1)], Attr.Int("axis", 0));
+        string column = Node("Concat", $"{ids}/Concat_3", [Unsqueeze($"{ids}/output_0", rows, 0), ConstInt64s(1)], Attr.Int("axis", 0));
         string cols = Squeeze($"{ids}/Squeeze_2", LastDim($"{ids}/Shape_5", $"{ids}/Slice_2", filled), 0);
         string range = Node("Range", $"{ids}/Range", [ConstInt64(0), cols, ConstInt64(1)]);
         string rowEnd = Node("Reshape", $"{ids}/Reshape", [Node("Add", $"{ids}/Add_2", [range, ConstInt64(1)]), column]);
