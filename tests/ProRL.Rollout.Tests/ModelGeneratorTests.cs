@@ -185,10 +185,11 @@ public class ModelGeneratorTests
     internal static DecoderSpec ParseVariant(string variant)
     {
         var spec = DecoderSpec.Tiny with { Seed = 11 };
-        foreach (var part in variant.Split(','))
+        foreach (var part in variant.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = part.Split('=');
             int Value() => int.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture);
+            float FloatValue() => float.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture);
             spec = kv[0] switch
             {
                 "layers" => spec with { Layers = Value() },
@@ -200,6 +201,21 @@ public class ModelGeneratorTests
                 "tie" => spec with { TieEmbeddings = true },
                 "nobias" => spec with { QkvBias = false },
                 "interleaved" => spec with { RotaryInterleaved = true },
+                "opset" => spec with { Opset = Value() },
+                "fp16" => spec with { Precision = ModelPrecision.Fp16 },
+                "bf16" => spec with { Precision = ModelPrecision.Bf16 },
+                "gqa" => spec with { Attention = AttentionLayout.Gqa },
+                "rotop" => spec with { Attention = AttentionLayout.GqaRotaryOp },
+                "mha" => spec with { Attention = AttentionLayout.Mha },
+                "unpacked" => spec with { UnpackedQkv = true },
+                "qknorm" => spec with { QkNorm = true },
+                "window" => spec with { SlidingWindow = Value() },
+                "softcap" => spec with { Softcap = FloatValue() },
+                "partial" => spec with { PartialRotary = FloatValue() },
+                "vocab" => spec with { Vocab = Value() },
+                "escale" => spec with { EmbeddingScale = true },
+                "gelu" => spec with { Mlp = MlpActivation.GeluTanh },
+                "std" => spec with { InitStd = FloatValue() },
                 _ => throw new ArgumentException(part),
             };
         }

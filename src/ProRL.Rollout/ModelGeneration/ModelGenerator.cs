@@ -37,7 +37,7 @@ public static class ModelGenerator
             ContextLength = spec.Context,
             EosTokenId = [ByteLevelTokenizer.ImEndId, ByteLevelTokenizer.EndOfTextId],
             PadTokenId = ByteLevelTokenizer.EndOfTextId,
-            Type = "qwen2",
+            Type = spec.GenAiModelType,
             VocabSize = spec.VocabSize,
             Decoder = new GenAiDecoderSection
             {
@@ -48,10 +48,11 @@ public static class ModelGenerator
                 NumAttentionHeads = spec.Heads,
                 NumHiddenLayers = spec.Layers,
                 NumKeyValueHeads = spec.KvHeads,
-                Inputs = new GenAiDecoderInputs(),
+                Inputs = new GenAiDecoderInputs { PositionIds = spec.HasPositionIds ? "position_ids" : null },
                 Outputs = new GenAiDecoderOutputs(),
             },
         },
-        Search = new GenAiSearchSection { MaxLength = spec.Context, PastPresentShareBuffer = true, TopK = 50 },
+        // GenAI shares past and present buffers only for GroupQueryAttention, as the builder writes it.
+        Search = new GenAiSearchSection { MaxLength = spec.Context, PastPresentShareBuffer = spec.Attention != AttentionLayout.Mha, TopK = 50 },
     };
 }
