@@ -31,9 +31,20 @@ internal static class RotaryLowering
             var newOdd = ctx.Add(ctx.Mul(odd, c), ctx.Mul(even, s));
             rotated = ctx.Reshape(ctx.Concat(-1, newEven, newOdd), 0, 0, 0, rotaryDim);
         }
+        else if (headSize is { } size)
+        {
+            // First half and second half of the rotated part are the pairs. One Split rather than several Slices of
+            // the same tensor: ONNX Runtime's level-1 optimizer fuses such Slices itself and mis-sized the result on
+            // some layouts (unpacked q/k with per-head norms, partial rotary), failing at run time.
+            var parts = ctx.EmitMulti("Split", [x, size == rotaryDim ? ctx.Int64s(half, half) : ctx.Int64s(half, half, size - rotaryDim)],
+                size == rotaryDim ? 2 : 3, Attr.Int("axis", -1));
+            var (first, second) = (parts[0], parts[1]);
+            var newFirst = ctx.Sub(ctx.Mul(first, cos), ctx.Mul(second, sin));
+            var newSecond = ctx.Add(ctx.Mul(second, cos), ctx.Mul(first, sin));
+            return size == rotaryDim ? ctx.Concat(-1, newFirst, newSecond) : ctx.Concat(-1, newFirst, newSecond, parts[2]);
+        }
         else
         {
-            // First half and second half of the rotated part are the pairs.
             var first = ctx.Slice(x, -1, 0, half);
             var second = ctx.Slice(x, -1, half, rotaryDim);
             var newFirst = ctx.Sub(ctx.Mul(first, cos), ctx.Mul(second, sin));

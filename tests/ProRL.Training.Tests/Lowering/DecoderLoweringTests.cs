@@ -188,13 +188,32 @@ public class DecoderLoweringTests
     }
 
     [Fact]
-    public void ForTraining_rejects_a_kv_cache_read_outside_attention()
+    public void A_kv_cache_read_outside_attention_sees_an_empty_cache_of_the_batchs_size()
+    {
+        // The builder's attention-mask subgraph reads the past length through Shape(past_key_values.0.key)[2].
+        var graph = new OnnxGraph { Name = "shape-of-cache" };
+        graph.Inputs.Add(new ValueInfo("input_ids", TensorDataType.Int64, ["b", "t"]));
+        graph.Inputs.Add(new ValueInfo("attention_mask", TensorDataType.Int64, ["b", "t"]));
+        graph.Inputs.Add(F("past_key_values.0.key", "b", 1, "p", 8));
+        graph.Outputs.Add(new ValueInfo("logits", TensorDataType.Float, [4]));
+        var shape = graph.Op("Shape", ["past_key_values.0.key"]);
+        graph.AddNode("Cast", [shape], ["logits"], "reads_cache", "", Attr.Int("to", (long)TensorDataType.Float));
+        var lowered = DecoderLowering.ForTraining(new OnnxModel(graph));
+
+        Assert.DoesNotContain(lowered.Graph.Inputs, i => i.Name.StartsWith("past_", StringComparison.Ordinal));
+        var ids = new DenseTensor<long>(new long[] { 5, 6, 7, 8, 9, 10 }, [3, 2]);
+        var mask = new DenseTensor<long>(new long[] { 1, 1, 1, 1, 1, 0 }, [3, 2]);
+        Assert.Equal([3f, 1f, 0f, 8f], Run(lowered, new Dictionary<string, object> { ["input_ids"] = ids, ["attention_mask"] = mask })["logits"]);
+    }
+
+    [Fact]
+    public void A_kv_cache_whose_past_axis_cannot_be_told_is_refused_naming_the_reader()
     {
         var graph = new OnnxGraph { Name = "odd-cache" };
         graph.Inputs.Add(new ValueInfo("input_ids", TensorDataType.Int64, ["b", "t"]));
         graph.Inputs.Add(new ValueInfo("attention_mask", TensorDataType.Int64, ["b", "t"]));
-        graph.Inputs.Add(F("past_key_values.0.key", "b", 1, "p", 8));
-        graph.Outputs.Add(F("logits", "b", 1, "p", 8));
+        graph.Inputs.Add(F("past_key_values.0.key", "b", "h", "p", 8));
+        graph.Outputs.Add(F("logits", "b", "h", "p", 8));
         graph.AddNode("Identity", ["past_key_values.0.key"], ["logits"], "reads_cache");
         var error = Assert.Throws<LoweringException>(() => DecoderLowering.ForTraining(new OnnxModel(graph)));
         Assert.Contains("reads_cache", error.Message);

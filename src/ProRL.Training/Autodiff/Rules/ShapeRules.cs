@@ -58,7 +58,21 @@ internal static class ShapeRules
         var ends = c.Shapes.ConstInts(c.X(2));
         long[]? axes = c.Node.Input(3) is { } axesName ? c.Shapes.ConstInts(axesName) : DefaultAxes(c, starts);
         string axesTensor = axes is not null ? e.Ints(axes) : c.X(3);
-        var pads = StaticPads(c, starts, ends, axes) is { } constant ? e.Ints(constant) : RuntimePads(c, axesTensor);
+        if (StaticPads(c, starts, ends, axes) is { } constant && axes is not null && c.Shapes[c.X(0)].Rank is { } rank)
+        {
+            // Full-rank pads without the axes input: ONNX Runtime's transpose optimizer permutes a Pad's pads as if
+            // they covered every axis, and reads out of bounds when an axes input makes them shorter.
+            var full = new long[2 * rank];
+            for (int i = 0; i < axes.Length; i++)
+            {
+                int axis = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+                full[axis] = constant[i];
+                full[rank + axis] = constant[axes.Length + i];
+            }
+            c.Give(0, e.Op("Pad", [c.G(), e.Ints(full)]));
+            return;
+        }
+        var pads = StaticPads(c, starts, ends, axes) is { } known ? e.Ints(known) : RuntimePads(c, axesTensor);
         c.Give(0, e.Op("Pad", [c.G(), pads, "", axesTensor]));
     }
 
