@@ -1,12 +1,8 @@
-using ProRL.Onnx.IO;
+using ProRL.Evaluation.Consistency;
 using ProRL.Onnx.Models;
-using ProRL.Onnx.Tensors;
-using ProRL.Rollout.Engine;
 using ProRL.TestSupport;
 using ProRL.Training.Artifacts;
 using ProRL.Training.Heads;
-using ProRL.Training.Session;
-using TrainingSession = ProRL.Training.Session.TrainingSession;
 
 namespace ProRL.Training.Tests.RealExports;
 
@@ -63,47 +59,10 @@ public class RealExportTests
     [MemberData(nameof(Fixtures))]
     public void The_rollout_engines_behaviour_logprobs_equal_the_eval_graphs(string fixture)
     {
-        var modelPath = SharedFixtures.Path(fixture);
-        var artifacts = Path.Combine(Path.GetTempPath(), "prorl-real-export-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            ArtifactsBuilder.Build(modelPath).Write(artifacts);
-            using var session = TrainingSession.Open(artifacts, new TrainingSessionOptions { IntraOpThreads = 2 });
-            using var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = modelPath });
-            var logitsType = OnnxModelIO.Load(Path.Combine(modelPath, "model.onnx")).Graph.FindOutput("logits")!.ElementType;
-            double tolerance = BehaviourLogprobTolerance(logitsType);
-
-            var samples = engine.Generate([RolloutPrompt.Raw("The quick brown fox"), RolloutPrompt.Raw("1 + 1 =")],
-                new SamplingSettings { Temperature = 1.2, MaxNewTokens = 12, Seed = 5, SamplesPerPrompt = 2 });
-            double worst = 0;
-            foreach (var sample in samples)
-            {
-                Assert.Equal(12, sample.CompletionTokenIds.Length);
-                var tokens = sample.PromptTokenIds.Concat(sample.CompletionTokenIds).Select(t => (long)t).ToArray();
-                var logprobs = session.EvalStep(TokenBatch.Unpadded(1, tokens.Length, tokens), 1.2f).Logprobs;
-                for (int i = 0; i < sample.CompletionTokenIds.Length; i++)
-                {
-                    float trainer = logprobs[sample.PromptTokenIds.Length - 1 + i];
-                    Assert.True(float.IsFinite(sample.LogProbs[i]) && sample.LogProbs[i] < 0, $"token {i}: behaviour logprob {sample.LogProbs[i]}");
-                    worst = Math.Max(worst, Math.Abs(trainer - sample.LogProbs[i]));
-                }
-            }
-            Assert.True(worst <= tolerance, $"{fixture} ({logitsType} logits): worst |rollout − trainer| logprob gap {worst} over {tolerance}");
-        }
-        finally
-        {
-            if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
-        }
+        var folder = ModelFolder.Open(SharedFixtures.Path(fixture));
+        var lowering = ArtifactsCheck.CheckLowering(folder, ArtifactsBuilder.LoadTrainableDecoder(folder));
+        var result = EngineLogprobCheck.Run(folder.Directory, lowering.MaxAbsLogit, threads: 2);
+        Assert.Equal(4 * 12, result.Tokens);
+        Assert.True(result.Passed, $"{fixture} ({result.LogitsType} logits): worst |rollout − trainer| logprob gap {result.MaxAbsGap} over {result.Tolerance}");
     }
-
-    /// <summary>
-    /// Stated tolerance of the engine/eval log-probability gap: the engine reads the logits the export computes in its
-    /// own dtype, the trainer computes in float32 (fp32 master weights).
-    /// </summary>
-    private static double BehaviourLogprobTolerance(TensorDataType logitsType) => logitsType switch
-    {
-        TensorDataType.Float16 => 5e-3,
-        TensorDataType.BFloat16 => 5e-2,
-        _ => 1e-4,
-    };
 }

@@ -1,0 +1,106 @@
+using ProRL.Evaluation.Consistency;
+using ProRL.Onnx.Models;
+using ProRL.Onnx.Tensors;
+using ProRL.Rollout.ModelGeneration;
+using ProRL.Training.Artifacts;
+using ProRL.Training.Heads;
+using Xunit.Abstractions;
+
+namespace ProRL.Training.Tests.RealExports;
+
+/// <summary>
+/// Every decoder layout the GenAI builder emits (as `prorl model init` generates it), in each dtype: the lowered logits
+/// against the export's own ONNX Runtime logits (contrib kernels), every parameter tensor's gradient against float64
+/// central differences on a right-padded batch, and the rollout engine's behaviour log-probabilities against the eval
+/// graph's. Weights use a standard deviation of 0.2 so that logits are of order 1 and differences are visible.
+/// </summary>
+public class LayoutMatrixTests(ITestOutputHelper output)
+{
+    private static readonly DecoderSpec Base = DecoderSpec.Tiny with { Seed = 3, InitStd = 0.2f, Context = 64 };
+
+    public static readonly IReadOnlyDictionary<string, DecoderSpec> Layouts = new Dictionary<string, DecoderSpec>
+    {
+        ["gqa-fused-rotary/fp32"] = Base,
+        ["gqa-fused-rotary/fp16"] = Base with { Precision = ModelPrecision.Fp16 },
+        ["gqa-fused-rotary/bf16"] = Base with { Precision = ModelPrecision.Bf16 },
+        ["gqa-fused-rotary/opset14/fp32"] = Base with { Opset = 14 },
+        ["gqa-unpacked-qkv/fp32"] = Base with { UnpackedQkv = true },
+        ["gqa-rotary-op/fp32"] = Base with { Attention = AttentionLayout.GqaRotaryOp },
+        ["gqa-rotary-op/fp16"] = Base with { Attention = AttentionLayout.GqaRotaryOp, Precision = ModelPrecision.Fp16 },
+        ["mha-rotary-op/fp32"] = Base with { Attention = AttentionLayout.Mha },
+        ["mha-rotary-op/fp16/opset14"] = Base with { Attention = AttentionLayout.Mha, Precision = ModelPrecision.Fp16, Opset = 14 },
+        ["mha-rotary-op/bf16"] = Base with { Attention = AttentionLayout.Mha, Precision = ModelPrecision.Bf16 },
+        ["qwen3-qk-norm/fp32"] = Base with { QkNorm = true, QkvBias = false },
+        ["qwen3-qk-norm/fp16"] = Base with { QkNorm = true, QkvBias = false, Precision = ModelPrecision.Fp16 },
+        ["llama-tied-no-bias/fp32"] = Base with { TieEmbeddings = true, QkvBias = false },
+        ["mistral-sliding-window/fp32"] = Base with { SlidingWindow = 4, QkvBias = false },
+        ["gemma2-softcap-window/fp32"] = Base with { Softcap = 5f, SlidingWindow = 6, QkvBias = false },
+        ["phi3-partial-rotary/fp32"] = Base with { Hidden = 64, Heads = 2, KvHeads = 2, PartialRotary = 0.5f, QkvBias = false },
+        ["phi3-partial-rotary-op/fp16"] = Base with { PartialRotary = 0.5f, Attention = AttentionLayout.GqaRotaryOp, Precision = ModelPrecision.Fp16 },
+        ["gemma-scaled-embedding-gelu-tanh/fp32"] = Base with { EmbeddingScale = true, Mlp = MlpActivation.GeluTanh, TieEmbeddings = true, QkvBias = false },
+        ["interleaved-rotary/fp32"] = Base with { RotaryInterleaved = true },
+        ["padded-vocabulary/fp32"] = Base with { Vocab = 300 },
+    };
+
+    public static TheoryData<string> LayoutNames => [.. Layouts.Keys];
+
+    [Theory]
+    [MemberData(nameof(LayoutNames))]
+    public void Each_layout_lowers_differentiates_and_matches_the_engine(string name)
+    {
+        var spec = Layouts[name];
+        var root = Path.Combine(Path.GetTempPath(), "prorl-layout-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var folder = ModelGenerator.Write(spec, Path.Combine(root, "model"));
+            var decoder = ArtifactsBuilder.LoadTrainableDecoder(folder);
+            Assert.DoesNotContain(decoder.Graph.Nodes, n => !n.IsStandard);
+
+            var lowering = ArtifactsCheck.CheckLowering(folder, decoder, batch: 3, length: 12);
+            Assert.True(lowering.MaxAbsLogit > 0.3, $"logits of {lowering.MaxAbsLogit} are too small to show a wrong lowering");
+            Assert.True(lowering.MaxAbsDifference <= lowering.Tolerance,
+                $"{name}: max |Δlogit| {lowering.MaxAbsDifference} vs the {lowering.Oracle}, tolerance {lowering.Tolerance}");
+
+            var specs = TrainingGraphBuilder.TrainableParameters(decoder);
+            var parameters = specs.ToDictionary(s => s.Name, s => decoder.Graph.Initializer(s.Name)!, StringComparer.Ordinal);
+            var checks = ArtifactsCheck.CheckGradients(decoder, parameters, new TrainingGraphOptions { PolicyLoss = new PolicyLossHeadOptions { DualClip = true } },
+                folder.Config.Model.VocabSize, directions: 1, batch: 2, length: 8, epsilon: 1e-3, perTensor: true);
+            Assert.All(checks, c => Assert.True(c.Within(1e-5),
+                $"{name}, {c.Tensor ?? "all parameters"}: analytic {c.Analytic}, central difference {c.FiniteDifference}"));
+            double gradientError = checks.Max(c => c.RelativeError);
+
+            string engine = "n/a (no bf16 kernels on the CPU)";
+            if (spec.Precision != ModelPrecision.Bf16)
+            {
+                var gap = EngineLogprobCheck.Run(folder.Directory, lowering.MaxAbsLogit, threads: 1);
+                Assert.True(gap.Passed, $"{name}: engine/eval logprob gap {gap.MaxAbsGap} over {gap.Tolerance}");
+                engine = $"{gap.MaxAbsGap:E1} (tolerance {gap.Tolerance:E1})";
+            }
+            output.WriteLine($"| {name} | ✓ | {lowering.MaxAbsDifference:E1} ({lowering.Oracle}) | {gradientError:E1} | {engine} |");
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_padded_vocabulary_is_reported_by_the_config_and_embedding_rows()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "prorl-layout-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var folder = ModelGenerator.Write(Layouts["padded-vocabulary/fp32"], Path.Combine(root, "model"));
+            var layout = Inspection.ModelLayout.Inspect(folder.Directory);
+            Assert.Equal(300, layout.ConfigVocabSize);
+            Assert.Equal(300, layout.EmbeddingRows);
+            Assert.Equal(ByteLevelTokenizer.VocabSize, layout.Tokenizer!.Size);
+            Assert.Contains(layout.Warnings, w => w.Contains("padded embedding rows", StringComparison.Ordinal));
+            Assert.Equal(TensorDataType.Float, layout.WeightType);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+}
