@@ -38,7 +38,12 @@ public static class EngineLogprobCheck
         var logitsType = OnnxModelIO.Load(Path.Combine(modelDirectory, Onnx.Models.ModelFolder.Open(modelDirectory).Decoder.Filename))
             .Graph.FindOutput("logits")?.ElementType ?? TensorDataType.Float;
         using var session = TrainingSession.Open(artifactsDirectory, new TrainingSessionOptions { IntraOpThreads = threads });
-        using var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = modelDirectory, IntraOpThreads = threads });
+        // Rollouts run on the versions the trainer exports (graph as the export's, vocabulary padding masked), so the
+        // engine samples from the session's own export of the starting weights.
+        var exported = Path.Combine(artifactsDirectory, "engine-check-export");
+        if (Directory.Exists(exported)) Directory.Delete(exported, recursive: true);
+        session.ExportModel(modelDirectory, exported);
+        using var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = exported, IntraOpThreads = threads });
         const double temperature = 1.2;
         var samples = engine.Generate([RolloutPrompt.Raw("The quick brown fox"), RolloutPrompt.Raw("1 + 1 =")],
             new SamplingSettings { Temperature = temperature, MaxNewTokens = newTokens, Seed = seed, SamplesPerPrompt = samplesPerPrompt });

@@ -116,10 +116,12 @@ public static class ArtifactsCheck
         if (original.Length != lowered.Length)
             throw new InvalidDataException($"The lowered decoder gives {lowered.Length} logits, the export {original.Length}.");
         int vocab = original.Length / (batch * length);
+        // Padded vocabulary rows are masked in the lowered decoder (Session.VocabularyMask), maybe not in the export.
+        int realTokens = Session.VocabularyMask.RealTokenCount(folder) ?? vocab;
         double worst = 0, largest = 0;
         for (int i = 0; i < original.Length; i++)
         {
-            if (mask[i / vocab] == 0) continue; // a padded position's logits are not used by training
+            if (mask[i / vocab] == 0 || i % vocab >= realTokens) continue; // padded positions and non-token rows are not trained
             worst = Math.Max(worst, Math.Abs(original[i] - lowered[i]));
             largest = Math.Max(largest, Math.Abs(original[i]));
         }

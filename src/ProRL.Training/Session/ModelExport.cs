@@ -55,6 +55,9 @@ public static class ModelExport
         }
         if (remaining.Count > 0)
             throw new InvalidDataException($"'{modelPath}' has no initializer named {string.Join(", ", remaining.Take(5).Select(n => $"'{n}'"))}: the parameters do not belong to this model.");
+        if (VocabularyMask.RealTokenCount(source) is { } realTokens
+            && VocabularyMask.Apply(proto, source.Decoder.Outputs.Logits, source.Config.Model.VocabSize, realTokens))
+            inlineChanged = true;
         if (inlineChanged) AtomicFile.WriteAllBytes(modelPath, proto.ToByteArray());
     }
 

@@ -1,6 +1,7 @@
 using ProRL.Evaluation.Consistency;
 using ProRL.Onnx.Models;
 using ProRL.Onnx.Tensors;
+using ProRL.Rollout.Engine;
 using ProRL.Rollout.ModelGeneration;
 using ProRL.Training.Artifacts;
 using ProRL.Training.Heads;
@@ -85,18 +86,33 @@ public class LayoutMatrixTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_padded_vocabulary_is_reported_by_the_config_and_embedding_rows()
+    public void Padded_vocabulary_rows_are_reported_and_never_sampled_from_an_exported_version()
     {
         var root = Path.Combine(Path.GetTempPath(), "prorl-layout-" + Guid.NewGuid().ToString("N"));
         try
         {
             var folder = ModelGenerator.Write(Layouts["padded-vocabulary/fp32"], Path.Combine(root, "model"));
+            int real = ByteLevelTokenizer.VocabSize;
             var layout = Inspection.ModelLayout.Inspect(folder.Directory);
-            Assert.Equal(300, layout.ConfigVocabSize);
-            Assert.Equal(300, layout.EmbeddingRows);
-            Assert.Equal(ByteLevelTokenizer.VocabSize, layout.Tokenizer!.Size);
-            Assert.Contains(layout.Warnings, w => w.Contains("padded embedding rows", StringComparison.Ordinal));
-            Assert.Equal(TensorDataType.Float, layout.WeightType);
+            Assert.Equal((300, 300L, real), (layout.ConfigVocabSize, layout.EmbeddingRows, layout.Tokenizer!.Size));
+            Assert.Contains(layout.Warnings, w => w.Contains("41 padded embedding rows", StringComparison.Ordinal));
+
+            // The raw export samples padded ids (41 of 300 rows at random weights); the trainer's export never does.
+            var settings = new SamplingSettings { Temperature = 1.5, MaxNewTokens = 16, SamplesPerPrompt = 16, Seed = 9 };
+            using (var raw = new RolloutEngine(new RolloutEngineOptions { ModelPath = folder.Directory }))
+                Assert.Contains(raw.Generate([RolloutPrompt.Raw("abc")], settings).SelectMany(s => s.CompletionTokenIds), t => t >= real);
+
+            ArtifactsBuilder.Build(folder.Directory).Write(Path.Combine(root, "artifacts"));
+            using var session = ProRL.Training.Session.TrainingSession.Open(Path.Combine(root, "artifacts"));
+            session.ExportModel(folder.Directory, Path.Combine(root, "v1"));
+            using var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = Path.Combine(root, "v1") });
+            var samples = engine.Generate([RolloutPrompt.Raw("abc")], settings);
+            Assert.All(samples.SelectMany(s => s.CompletionTokenIds), t => Assert.True(t < real, $"sampled padded id {t}"));
+
+            // The eval graph gives a padded id a log-probability near the fill value, and real ids finite ones.
+            var logprobs = session.EvalStep(ProRL.Training.Session.TokenBatch.Unpadded(1, 3, [97, 98, 299]), 1f).Logprobs;
+            Assert.True(logprobs[0] > -20, $"real token logprob {logprobs[0]}");
+            Assert.True(logprobs[1] < -9000, $"padded token logprob {logprobs[1]}");
         }
         finally
         {
