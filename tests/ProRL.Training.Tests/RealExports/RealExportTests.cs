@@ -3,6 +3,7 @@ using ProRL.Onnx.Models;
 using ProRL.TestSupport;
 using ProRL.Training.Artifacts;
 using ProRL.Training.Heads;
+using Xunit.Abstractions;
 
 namespace ProRL.Training.Tests.RealExports;
 
@@ -12,7 +13,7 @@ namespace ProRL.Training.Tests.RealExports;
 /// way a user's export is: lowered logits against the export's own ONNX Runtime logits, the whole training graph against
 /// float64 central differences, and the rollout engine's behaviour log-probabilities against the eval graph's.
 /// </summary>
-public class RealExportTests
+public class RealExportTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Fixtures => [SharedFixtures.LlamaFp32Opset14, SharedFixtures.LlamaFp16Mha];
 
@@ -28,6 +29,7 @@ public class RealExportTests
         var result = ArtifactsCheck.CheckLowering(folder, decoder, batch: 3, length: 12);
         Assert.Equal("export", result.Oracle);
         Assert.True(result.MaxAbsLogit > 0.05, "the logits are all near zero: the comparison would prove nothing");
+        output.WriteLine($"{fixture}: lowering max |Δlogit| {result.MaxAbsDifference:E1} (largest |logit| {result.MaxAbsLogit:F2}, tolerance {result.Tolerance:E1})");
         Assert.True(result.MaxAbsDifference <= result.Tolerance,
             $"{fixture}: max |Δlogit| {result.MaxAbsDifference} over tolerance {result.Tolerance} ({result.LogitsType})");
     }
@@ -48,6 +50,7 @@ public class RealExportTests
             directions: 1, batch: 2, length: 8, epsilon: 1e-3, perTensor: true);
 
         Assert.Equal(specs.Count + 1, checks.Count);
+        output.WriteLine($"{fixture}: worst gradient relative error {checks.Max(c => c.RelativeError):E1} over {checks.Count} directions");
         Assert.All(checks, c =>
         {
             Assert.True(c.Within(1e-5), $"{fixture}, {c.Tensor ?? "all parameters"}: analytic {c.Analytic}, central difference {c.FiniteDifference}, rounding bound {c.RoundoffBound}");
@@ -63,6 +66,7 @@ public class RealExportTests
         var lowering = ArtifactsCheck.CheckLowering(folder, ArtifactsBuilder.LoadTrainableDecoder(folder));
         var result = EngineLogprobCheck.Run(folder.Directory, lowering.MaxAbsLogit, threads: 2);
         Assert.Equal(4 * 12, result.Tokens);
+        output.WriteLine($"{fixture}: engine/eval logprob gap {result.MaxAbsGap:E1} (tolerance {result.Tolerance:E1})");
         Assert.True(result.Passed, $"{fixture} ({result.LogitsType} logits): worst |rollout − trainer| logprob gap {result.MaxAbsGap} over {result.Tolerance}");
     }
 }
