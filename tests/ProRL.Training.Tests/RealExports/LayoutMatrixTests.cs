@@ -93,7 +93,7 @@ public class LayoutMatrixTests(ITestOutputHelper output)
         {
             var folder = ModelGenerator.Write(Layouts["padded-vocabulary/fp32"], Path.Combine(root, "model"));
             int real = ByteLevelTokenizer.VocabSize;
-            var layout = Inspection.ModelLayout.Inspect(folder.Directory);
+            var layout = ProRL.Training.Inspection.ModelLayout.Inspect(folder.Directory);
             Assert.Equal((300, 300L, real), (layout.ConfigVocabSize, layout.EmbeddingRows, layout.Tokenizer!.Size));
             Assert.Contains(layout.Warnings, w => w.Contains("41 padded embedding rows", StringComparison.Ordinal));
 

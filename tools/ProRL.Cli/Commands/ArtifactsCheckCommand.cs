@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using ProRL.Evaluation.Consistency;
 using ProRL.Onnx.Models;
 using ProRL.Training.Artifacts;
 using Spectre.Console;
@@ -26,6 +27,9 @@ public sealed class ArtifactsCheckCommand : Command<ArtifactsCheckCommand.Settin
 
         [CommandOption("--epsilon <X>"), Description("Step of the float64 central differences (default 1e-4; larger steps suit directions within small tensors).")]
         public double Epsilon { get; init; } = 1e-4;
+
+        [CommandOption("--engine"), Description("Also compare the rollout engine's behaviour log-probabilities with the eval graph's (GenAI must run the export: not bf16 on the CPU).")]
+        public bool Engine { get; init; }
 
         [CommandOption("--per-tensor"), Description("Also check one direction restricted to each parameter tensor (slower).")]
         public bool PerTensor { get; init; }
@@ -82,10 +86,18 @@ public sealed class ArtifactsCheckCommand : Command<ArtifactsCheckCommand.Settin
             table.AddRow($"gradient direction {c.Index}{(c.Tensor is null ? "" : $" ({c.Tensor} only)")}: analytic {Format(c.Analytic)}, central difference {Format(c.FiniteDifference)}",
                 Format(c.RelativeError), Format(settings.GradientTolerance), Verdict(ok));
         }
+        bool engineOk = true;
+        if (settings.Engine)
+        {
+            var gap = EngineLogprobCheck.Run(folder.Directory, lowering.MaxAbsLogit);
+            engineOk = gap.Passed;
+            table.AddRow($"rollout engine vs eval graph: max |Δ logprob| over {gap.Tokens} sampled tokens ({gap.LogitsType} logits)",
+                Format(gap.MaxAbsGap), Format(gap.Tolerance), Verdict(engineOk));
+        }
         AnsiConsole.Write(table);
         var worst = checks.MaxBy(c => c.RelativeError)!;
         AnsiConsole.MarkupLine($"worst: |Δlogit| {Format(lowering.MaxAbsDifference)} (largest |logit| {Format(lowering.MaxAbsLogit)}), gradient relative error {Format(worst.RelativeError)} (direction {worst.Index})");
-        return loweringOk && gradientsOk ? 0 : 1;
+        return loweringOk && gradientsOk && engineOk ? 0 : 1;
     }
 
     private static string Format(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
