@@ -41,6 +41,8 @@ public static class Float64Conversion
         foreach (var node in graph.Nodes.ToList())
         {
             if (!node.IsStandard) continue;
+            foreach (var attribute in node.Attributes)
+                Lowering.SubgraphConversion.Retype(attribute, t => t == TensorDataType.Float, TensorDataType.Double);
             switch (node.OpType)
             {
                 case "Cast" or "EyeLike" or "RandomNormal" or "RandomUniform" or "RandomNormalLike" or "RandomUniformLike":

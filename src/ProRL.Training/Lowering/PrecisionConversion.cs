@@ -60,5 +60,6 @@ public static class PrecisionConversion
             var tensor = TensorProtoConverter.FromProto(proto);
             attribute.T = TensorProtoConverter.ToProto(Tensor.FromFloats(tensor.Name, tensor.Dims, tensor.ToFloats()));
         }
+        SubgraphConversion.Retype(attribute, IsHalf, TensorDataType.Float);
     }
 }

@@ -54,6 +54,25 @@ internal sealed class StaticShapes(OnnxGraph graph)
         return max;
     }
 
+    /// <summary>
+    /// An If output's last axis when both branches give it the same fixed size (declared on the branch output, or the
+    /// dims of a Constant producing it): LongRoPE exports choose their cos/sin caches with an If.
+    /// </summary>
+    private static long? IfBranchesLastDim(Node node, int output)
+    {
+        long? Branch(string name)
+        {
+            if (node.Attribute(name)?.G is not { } g || output < 0 || output >= g.Output.Count) return null;
+            var declared = g.Output[output].Type?.TensorType?.Shape?.Dim;
+            if (declared is { Count: > 0 } && declared[^1].HasDimValue) return declared[^1].DimValue;
+            var constant = g.Node.FirstOrDefault(n => n.OpType == "Constant" && n.Output.Contains(g.Output[output].Name));
+            var dims = constant?.Attribute.FirstOrDefault(a => a.Name == "value")?.T?.Dims;
+            return dims is { Count: > 0 } ? dims[^1] : null;
+        }
+        var then = Branch("then_branch");
+        return then is not null && then == Branch("else_branch") ? then : null;
+    }
+
     /// <summary>The size of the last axis when it is fixed and can be traced.</summary>
     public long? LastDim(string value) => LastDim(value, 0);
 
@@ -65,6 +84,7 @@ internal sealed class StaticShapes(OnnxGraph graph)
         if (!_producers.TryGetValue(value, out var node)) return null;
         return node.OpType switch
         {
+            "If" => IfBranchesLastDim(node, node.Outputs.IndexOf(value)),
             "MatMul" => LastDim(node.Inputs[1], depth + 1),
             "Add" or "Sub" or "Mul" => LastDim(node.Inputs[0], depth + 1) ?? LastDim(node.Inputs[1], depth + 1),
             "Cast" or "Identity" => LastDim(node.Inputs[0], depth + 1),
