@@ -8,6 +8,7 @@ using ProRL.Worker.Services.Rollout;
 using ProRL.Worker.Services.Validation;
 using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
+using ProRL.Worker.Startup;
 
 namespace ProRL.Worker.Hosting;
 
@@ -38,6 +39,9 @@ public static class WorkerHost
             .Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
                 host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.GracePeriodSeconds));
         builder.Services.AddSingleton(new ProgressConsole(Console.Out));
+        // The start-up check (Program runs it before the host starts). More model-folder checks plug in as
+        // IModelFolderCheck singletons; each runs after the built-in ones.
+        builder.Services.AddSingleton<StartupValidation>();
         // Hosted services start in registration order: the bootstrap (model, run directory) comes first.
         builder.Services.AddHostedService<RunBootstrapService>();
         builder.Services.AddHostedService<ReportingService>();
@@ -64,6 +68,9 @@ public static class WorkerHost
     public static IReadOnlyList<string> ConfigurationProblems(Exception exception) => exception switch
     {
         OptionsValidationException v => v.Failures.ToList(),
+        StartupValidationException s => s.Problems,
+        // A configuration file that does not parse: the host builder's own exception, turned into FILE:LINE:COLUMN.
+        InvalidDataException d when ConfigurationFileErrors.Describe(d) is { Count: > 0 } file => file,
         RunDirectory.RunDirectoryException r => [r.Message],
         AggregateException a when a.InnerExceptions.Select(ConfigurationProblems).ToList() is var all && all.All(p => p.Count > 0) =>
             all.SelectMany(p => p).ToList(),
