@@ -5,10 +5,12 @@ using ProRL.Worker.Hosting;
 using ProRL.Worker.Startup;
 
 // Exit codes (README): 0 normal stop, 1 runtime failure, 2 configuration or input refused at start-up.
+HostApplicationBuilder? builder = null;
 IHost? host = null;
 try
 {
-    host = WorkerHost.CreateBuilder(args).Build();
+    builder = WorkerHost.CreateBuilder(args);
+    host = builder.Build();
     // Everything is checked before any service starts and before anything is written to the run directory, so that a
     // bad option, model folder, dataset or run directory is reported as one clear message, not as a failure mid-run.
     host.Services.GetRequiredService<StartupValidation>().ThrowIfInvalid();
@@ -16,7 +18,7 @@ try
     // A service that fails sets Environment.ExitCode before it stops the host; a returned constant would hide that.
     return Environment.ExitCode;
 }
-catch (Exception e) when (WorkerHost.DescribeConfigurationFailure(e) is { } message)
+catch (Exception e) when (WorkerHost.DescribeConfigurationFailure(e, builder?.Configuration) is { } message)
 {
     await Console.Error.WriteLineAsync(message);
     return 2;

@@ -188,9 +188,11 @@ public sealed class InitializerDataCheck : IModelFolderCheck
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         var extents = new Dictionary<string, List<(long Offset, long Length, string Tensor)>>(StringComparer.Ordinal);
         int reported = 0;
+        string firstFile = modelPath;
         void Report(string file, string message)
         {
             // One corrupt data file can break every tensor in it: a few lines say it, hundreds would hide the rest.
+            if (reported == 0) firstFile = file;
             if (++reported <= 5) problems.Add(new(file, message));
         }
         foreach (var t in model.Graph.Initializer)
@@ -252,7 +254,7 @@ public sealed class InitializerDataCheck : IModelFolderCheck
                 if (list[i - 1].Offset + list[i - 1].Length > list[i].Offset)
                     Report(modelPath, $"initializers '{list[i - 1].Tensor}' and '{list[i].Tensor}' overlap in '{Path.GetFileName(path)}' (corrupt offset).");
         }
-        if (reported > 5) problems.Add(new(modelPath, $"… and {reported - 5} more initializer problems."));
+        if (reported > 5) problems.Add(new(firstFile, $"… and {reported - 5} more initializer problems."));
     }
 
     /// <summary>The element count of a tensor's shape; null when a dimension is negative or the product overflows.</summary>
@@ -289,7 +291,8 @@ public sealed class InitializerDataCheck : IModelFolderCheck
 
 /// <summary>
 /// The graph is wired: every node input is a graph input, an initializer or another node's output, and every graph
-/// output is produced. A flipped byte in a tensor name breaks this, and GenAI would refuse the model later.
+/// output is produced, and every node's domain is among the imported opsets. A flipped byte in a tensor name breaks
+/// this, and GenAI would refuse the model later.
 /// </summary>
 public sealed class GraphWiringCheck : IModelFolderCheck
 {
@@ -303,8 +306,18 @@ public sealed class GraphWiringCheck : IModelFolderCheck
         foreach (var n in g.Node)
             foreach (var o in n.Output) defined.Add(o);
         int reported = 0;
+        // Every operator comes from an imported opset; a model cut short after its graph imports none.
+        var imported = model.OpsetImport.Select(o => o.Domain == "ai.onnx" ? "" : o.Domain).ToHashSet(StringComparer.Ordinal);
+        if (!imported.Contains(""))
+        {
+            reported++;
+            problems.Add(new(modelPath, "imports no ai.onnx opset (a truncated or corrupt file?)."));
+        }
         foreach (var n in g.Node)
         {
+            var domain = n.Domain == "ai.onnx" ? "" : n.Domain;
+            if (imported.Count > 0 && !imported.Contains(domain) && ++reported <= 5)
+                problems.Add(new(modelPath, $"node '{n.Name}' ({n.OpType}) is in domain '{n.Domain}', which the model does not import."));
             if (string.IsNullOrWhiteSpace(n.OpType) && ++reported <= 5)
                 problems.Add(new(modelPath, $"node '{n.Name}' has no operator type."));
             foreach (var input in n.Input)
@@ -343,10 +356,17 @@ public sealed class ConfigMatchesGraphCheck : IModelFolderCheck
             if (!outputs.ContainsKey(name))
                 problems.Add(new(configPath, $"{key} names output '{name}', which {file} does not have (outputs: {Names(outputs.Keys)})."));
         }
+        // GenAI feeds attention_mask and position_ids only when the graph has them, so the config may name them
+        // freely; but a graph input that GenAI does not know to feed leaves the model unable to run.
         RequireInput("model.decoder.inputs.input_ids", d.Inputs.InputIds);
-        RequireInput("model.decoder.inputs.attention_mask", d.Inputs.AttentionMask);
-        RequireInput("model.decoder.inputs.position_ids", d.Inputs.PositionIds);
         RequireOutput("model.decoder.outputs.logits", d.Outputs.Logits);
+        var pastPattern = new[] { d.Inputs.PastKeyNames, d.Inputs.PastValueNames }.Select(NamePattern).ToList();
+        foreach (var name in inputs.Keys)
+        {
+            if (name == d.Inputs.InputIds || name == d.Inputs.AttentionMask || name == d.Inputs.PositionIds) continue;
+            if (pastPattern.Any(p => p.IsMatch(name))) continue;
+            problems.Add(new(configPath, $"{file} has input '{name}', which model.decoder.inputs does not name, so GenAI would not feed it."));
+        }
 
         int pastKeys = CountMatching(inputs.Keys, d.Inputs.PastKeyNames);
         if (pastKeys != d.NumHiddenLayers)
@@ -393,11 +413,11 @@ public sealed class ConfigMatchesGraphCheck : IModelFolderCheck
         return shape?.Dim.Select(dim => dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? dim.DimValue : (long?)null).ToArray();
     }
 
-    private static int CountMatching(IEnumerable<string> names, string pattern)
-    {
-        var regex = new Regex("^" + Regex.Escape(pattern).Replace("%d", "[0-9]+", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);
-        return names.Count(regex.IsMatch);
-    }
+    private static int CountMatching(IEnumerable<string> names, string pattern) => names.Count(NamePattern(pattern).IsMatch);
+
+    /// <summary>GenAI's printf-style name pattern ("past_key_values.%d.key") as a regular expression.</summary>
+    private static Regex NamePattern(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace("%d", "[0-9]+", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);
 
     private static string Names(IEnumerable<string> names)
     {
@@ -424,16 +444,25 @@ public sealed class TokenizerCheck : IModelFolderCheck
         var ids = new HashSet<long>();
         try
         {
+            bool unigram = string.Equals(type, "Unigram", StringComparison.OrdinalIgnoreCase);
             switch (model["vocab"])
             {
-                case JsonObject vocab:
+                case JsonObject vocab when !unigram: // BPE, WordPiece, WordLevel: {token: id}
                     foreach (var (_, id) in vocab) ids.Add(id!.GetValue<long>());
                     break;
-                case JsonArray pieces: // Unigram: [[piece, score], ...]; the id is the position
-                    for (int i = 0; i < pieces.Count; i++) ids.Add(i);
+                case JsonArray pieces when unigram: // [[piece, score], ...]; the id is the position
+                    for (int i = 0; i < pieces.Count; i++)
+                    {
+                        if (pieces[i] is not JsonArray { Count: 2 } entry || entry[0] is not JsonValue piece || !piece.TryGetValue<string>(out _))
+                        {
+                            problems.Add(new(path, $"model.vocab entry {i} is not a [piece, score] pair."));
+                            return;
+                        }
+                        ids.Add(i);
+                    }
                     break;
                 default:
-                    problems.Add(new(path, $"model ({type}) has no 'vocab'."));
+                    problems.Add(new(path, $"model ({type}) has no 'vocab' of the form {(unigram ? "[[piece, score], …]" : "{token: id}")}."));
                     return;
             }
             if (tokenizer["added_tokens"] is JsonArray added)

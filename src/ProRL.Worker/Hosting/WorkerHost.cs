@@ -1,6 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ProRL.Onnx.Models;
+using ProRL.Rollout.Validation;
 using ProRL.Worker.Options;
 using ProRL.Worker.Reporting;
 using ProRL.Worker.Services.Reward;
@@ -42,6 +45,7 @@ public static class WorkerHost
         // The start-up check (Program runs it before the host starts). More model-folder checks plug in as
         // IModelFolderCheck singletons; each runs after the built-in ones.
         builder.Services.AddSingleton<StartupValidation>();
+        builder.Services.AddSingleton<IModelFolderCheck>(new OnnxRuntimeLoadCheck());
         // Hosted services start in registration order: the bootstrap (model, run directory) comes first.
         builder.Services.AddHostedService<RunBootstrapService>();
         builder.Services.AddHostedService<ReportingService>();
@@ -58,11 +62,18 @@ public static class WorkerHost
     /// The message to print when the host fails to start because of its configuration (an invalid or unparsable
     /// option); null for other failures.
     /// </summary>
-    public static string? DescribeConfigurationFailure(Exception exception)
+    /// <param name="configuration">When given, each problem about an option also names the file (or command line) that set it.</param>
+    public static string? DescribeConfigurationFailure(Exception exception, IConfiguration? configuration = null)
     {
-        var problems = ConfigurationProblems(exception);
+        var problems = ConfigurationProblems(exception, configuration);
         return problems.Count == 0 ? null : "Invalid configuration:" + string.Concat(problems.Select(p => Environment.NewLine + "  " + p));
     }
+
+    /// <summary>The individual configuration problems behind a start-up failure; empty when it has another cause.</summary>
+    public static IReadOnlyList<string> ConfigurationProblems(Exception exception, IConfiguration? configuration) =>
+        configuration is null
+            ? ConfigurationProblems(exception)
+            : ConfigurationProblems(exception).Select(p => ConfigurationSections.WithSource(configuration, p)).ToList();
 
     /// <summary>The individual configuration problems behind a start-up failure; empty when it has another cause.</summary>
     public static IReadOnlyList<string> ConfigurationProblems(Exception exception) => exception switch

@@ -11,7 +11,7 @@ namespace ProRL.Worker.Startup;
 /// (<c>Algoritm:ClipHigh</c>) or a setting for a feature this worker does not have (<c>Cluster:Mode</c>); left alone,
 /// it would be ignored silently, so start-up refuses it and names the closest known section.
 /// </summary>
-public static class ConfigurationSections
+public static partial class ConfigurationSections
 {
     /// <summary>The worker's sections (the options classes of <see cref="Options.WorkerOptionsRegistration"/>).</summary>
     public static IReadOnlyList<string> Worker => RunBootstrapService.RecordedSections;
@@ -48,6 +48,49 @@ public static class ConfigurationSections
         }
         return problems;
     }
+
+    /// <summary>
+    /// Where the value of <paramref name="key"/> (an option, or a section) comes from: the file, "command line" or
+    /// "environment variable" of the last source that sets it (later sources override earlier ones); null if none does.
+    /// </summary>
+    public static string? SourceOf(IConfiguration configuration, string key)
+    {
+        if (configuration is not IConfigurationRoot root) return null;
+        foreach (var provider in root.Providers.Reverse())
+        {
+            if (!provider.TryGet(key, out _) && !provider.GetChildKeys([], key).Any()) continue;
+            return provider switch
+            {
+                JsonConfigurationProvider json => json.Source.FileProvider?.GetFileInfo(json.Source.Path ?? "").PhysicalPath ?? json.Source.Path,
+                CommandLineConfigurationProvider => "the command line",
+                EnvironmentVariablesConfigurationProvider => "an environment variable",
+                _ => null,
+            };
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Adds where the option a problem names was set (" (set in /etc/prorl/appsettings.json)"), so that a message about
+    /// a value also names the file to edit.
+    /// </summary>
+    public static string WithSource(IConfiguration configuration, string problem)
+    {
+        foreach (System.Text.RegularExpressions.Match m in OptionPath().Matches(problem))
+        {
+            var path = m.Value.TrimEnd('.', ':');
+            if (!Worker.Contains(path.Split(':')[0], StringComparer.OrdinalIgnoreCase)) continue;
+            // The most specific key that a source sets: Tasks:Datasets:0:Path, else Tasks:Datasets:0, ...
+            for (var key = path; key.Contains(':'); key = key[..key.LastIndexOf(':')])
+                if (SourceOf(configuration, key) is { } source)
+                    return source.Contains(Path.DirectorySeparatorChar) && problem.Contains(source, StringComparison.Ordinal) ? problem : $"{problem} (set in {source})";
+            return problem;
+        }
+        return problem;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b[A-Za-z]+(?::[A-Za-z0-9_/\-\.]+)+")]
+    private static partial System.Text.RegularExpressions.Regex OptionPath();
 
     /// <summary>The closest known section by case-insensitive edit distance.</summary>
     public static (string Section, int Distance) Closest(string key) =>

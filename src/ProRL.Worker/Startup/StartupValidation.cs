@@ -42,7 +42,7 @@ public sealed class StartupValidation(
         catch (Exception e) when (WorkerHost.ConfigurationProblems(e) is { Count: > 0 } optionProblems)
         {
             // The other checks need valid options; these problems come first.
-            problems.AddRange(optionProblems);
+            problems.AddRange(optionProblems.Select(p => ConfigurationSections.WithSource(configuration, p)));
             return problems;
         }
         var model = services.GetRequiredService<IOptions<ModelOptions>>().Value;
