@@ -40,7 +40,8 @@ public static partial class ConfigurationSections
             {
                 if (key.Length == 0 || Known.Contains(key, StringComparer.OrdinalIgnoreCase)) continue;
                 var (closest, distance) = Closest(key);
-                if (!strict && !(distance <= 2 && key.Length >= 4)) continue;
+                // An environment variable is meant for .NET configuration only when it is hierarchical (Section__Option).
+                if (!strict && !(distance <= 2 && key.Length >= 4 && provider.GetChildKeys([], key).Any())) continue;
                 if (!reported.Add(source + "\n" + key)) continue;
                 problems.Add($"{source}: '{key}' is not a configuration section of this worker; did you mean '{closest}'? " +
                              $"Known sections: {string.Join(", ", Worker)} (and the framework's {string.Join(", ", Framework.Take(4))}).");
