@@ -40,6 +40,29 @@ public class BadInputTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Prorl_verb_refuses_a_broken_model_folder_with_the_same_lines_and_exit_2()
+    {
+        var root = Directory.CreateTempSubdirectory("prorl-e2e-cli-").FullName;
+        var model = Path.Combine(root, "model");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.EnumerateFiles(TinyModel.Folder)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        File.Delete(Path.Combine(model, "tokenizer.json"));
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "prorl.dll"), "generate", "--model", model, "--prompt", "hi" })
+            start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        var text = await stdout + await stderr;
+        output.WriteLine(text);
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("Invalid input:", text);
+        Assert.Contains("--model: " + Path.Combine(model, "tokenizer.json") + ": missing", text);
+    }
+
+    [Fact]
     public async Task Truncated_model_data_exits_2_with_one_line_and_initialises_nothing()
     {
         var root = Directory.CreateTempSubdirectory("prorl-e2e-badmodel-").FullName;

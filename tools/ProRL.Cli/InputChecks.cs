@@ -1,5 +1,4 @@
 using ProRL.Onnx.Models;
-using ProRL.Rollout.Validation;
 
 namespace ProRL.Cli;
 
@@ -15,7 +14,8 @@ public sealed class InputRefusedException(IReadOnlyList<string> problems) : Exce
 /// </summary>
 public static class InputChecks
 {
-    public static IReadOnlyList<IModelFolderCheck> ModelChecks { get; } = [new OnnxRuntimeLoadCheck()];
+    /// <summary>The worker's list, so that a check added there applies here too.</summary>
+    public static IReadOnlyList<IModelFolderCheck> ModelChecks => ProRL.Worker.Startup.ModelFolderChecks.Default;
 
     /// <summary>Throws <see cref="InputRefusedException"/> listing what is wrong with the model folder at <paramref name="path"/>.</summary>
     public static void RequireModel(string? path, string option = "--model")

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ProRL.Onnx.Models;
-using ProRL.Rollout.Validation;
 using ProRL.Worker.Options;
 using ProRL.Worker.Reporting;
 using ProRL.Worker.Services.Reward;
@@ -45,7 +44,7 @@ public static class WorkerHost
         // The start-up check (Program runs it before the host starts). More model-folder checks plug in as
         // IModelFolderCheck singletons; each runs after the built-in ones.
         builder.Services.AddSingleton<StartupValidation>();
-        builder.Services.AddSingleton<IModelFolderCheck>(new OnnxRuntimeLoadCheck());
+        foreach (var check in ModelFolderChecks.Default) builder.Services.AddSingleton(check);
         // Hosted services start in registration order: the bootstrap (model, run directory) comes first.
         builder.Services.AddHostedService<RunBootstrapService>();
         builder.Services.AddHostedService<ReportingService>();
