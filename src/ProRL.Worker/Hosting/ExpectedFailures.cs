@@ -21,6 +21,7 @@ public static class ExpectedFailures
     /// <summary>What to do about an expected failure; null when <paramref name="e"/> is not one.</summary>
     public static string? Advice(Exception e) => e switch
     {
+        DiskFullException => "The run resumes from its last commit when restarted.",
         _ when IsDiskFull(e) => "Free space on that disk (or lower Run:Keep*Versions); the run resumes from its last commit on restart.",
         RunDirectoryException => "Check the run directory; the run resumes from its last committed version on restart.",
         OnnxFormatException or InvalidDataException => "The file is damaged or not what it should be; replace it (e.g. copy the export again).",

@@ -10,10 +10,14 @@ namespace ProRL.Worker.RunDirectory;
 /// </summary>
 public sealed class DiskSpaceGuard(string folder, bool waitWhenFull, TimeSpan retryInterval, ILogger logger, Func<string, long>? freeBytes = null)
 {
-    /// <summary>Room kept free besides the estimate: logs, metrics and the file system's own needs.</summary>
-    public const long MarginBytes = 16L << 20;
+    /// <summary>Room kept free besides the estimate (plus 5% of it): logs, metrics and the file system's own needs.</summary>
+    public const long MarginBytes = 1L << 20;
+
+    /// <summary>How often a continuing wait is logged again.</summary>
+    public static readonly TimeSpan ReminderInterval = TimeSpan.FromMinutes(5);
 
     private readonly Func<string, long> _freeBytes = freeBytes ?? AvailableBytes;
+    private DateTime? _lastWarning;
 
     /// <summary>How often the guard waited (tests and metrics).</summary>
     public int Waits { get; private set; }
@@ -28,12 +32,22 @@ public sealed class DiskSpaceGuard(string folder, bool waitWhenFull, TimeSpan re
         {
             long free = _freeBytes(folder);
             long wanted = neededBytes + neededBytes / 20 + MarginBytes;
-            if (free >= wanted) return;
+            if (free >= wanted)
+            {
+                if (_lastWarning is not null) logger.LogInformation("Disk space is back ({Free} free in {Folder}); going on with {What}.", Megabytes(free), folder, what);
+                _lastWarning = null;
+                return;
+            }
             var message = $"{folder}: {Megabytes(free)} free, {what} needs about {Megabytes(wanted)}. " +
                           "Free space on that disk (or lower Run:KeepPolicyVersions / Run:KeepTrainerVersions)";
             if (!waitWhenFull) throw new DiskFullException(message + "; Run:DiskFullPolicy is 'exit', so the worker stops.");
             Waits++;
-            logger.LogWarning("Disk full: {Message}; retrying every {Seconds} s (Run:DiskFullPolicy=wait).", message, retryInterval.TotalSeconds);
+            // One line when the wait starts, then a reminder every few minutes: a wait of hours must not flood the log.
+            if (_lastWarning is not { } last || DateTime.UtcNow - last >= ReminderInterval)
+            {
+                logger.LogWarning("Disk full: {Message}; retrying every {Seconds} s (Run:DiskFullPolicy=wait).", message, retryInterval.TotalSeconds);
+                _lastWarning = DateTime.UtcNow;
+            }
             if (cancellationToken.WaitHandle.WaitOne(retryInterval)) cancellationToken.ThrowIfCancellationRequested();
         }
     }
