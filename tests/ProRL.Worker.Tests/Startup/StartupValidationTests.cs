@@ -73,6 +73,19 @@ public sealed class StartupValidationTests(PristineModel pristine) : IClassFixtu
     }
 
     [Fact]
+    public void Model_folder_without_config_is_not_overwritten_by_a_generated_model()
+    {
+        var config = Path.Combine(_h.ModelPath, "genai_config.json");
+        File.Delete(config);
+        var weights = File.ReadAllBytes(Path.Combine(_h.ModelPath, "model.onnx.data"));
+        var problem = Assert.Single(_h.Problems("--Model:CreateIfMissing=tiny"));
+        Assert.Contains("Model:Path", problem);
+        Assert.Contains("holds other files", problem);
+        Assert.False(File.Exists(config));
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(_h.ModelPath, "model.onnx.data")));
+    }
+
+    [Fact]
     public void Model_folder_without_tokenizer_is_refused()
     {
         File.Delete(Path.Combine(_h.ModelPath, "tokenizer.json"));
