@@ -15,8 +15,15 @@ public static class ExpectedFailures
     /// <summary>ENOSPC on Linux, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
     public static bool IsDiskFull(Exception e) =>
         e is DiskFullException ||
-        (e is IOException io && ((io.HResult & 0xFFFF) is 28 or 112 or 39 || io.Message.Contains("No space left on device", StringComparison.Ordinal))) ||
+        (e is IOException io && (IsDiskFullCode(io.HResult) || io.Message.Contains("No space left on device", StringComparison.Ordinal))) ||
         (e.InnerException is { } inner && IsDiskFull(inner));
+
+    /// <summary>
+    /// On Unix .NET puts the errno in HResult (28 = ENOSPC; 39 there is ENOTEMPTY, not a full disk); on Windows it is
+    /// 0x8007xxxx with ERROR_DISK_FULL (112) or ERROR_HANDLE_DISK_FULL (39).
+    /// </summary>
+    private static bool IsDiskFullCode(int hresult) =>
+        OperatingSystem.IsWindows() ? unchecked((uint)hresult) >> 16 == 0x8007 && (hresult & 0xFFFF) is 112 or 39 : hresult == 28;
 
     /// <summary>What to do about an expected failure; null when <paramref name="e"/> is not one.</summary>
     public static string? Advice(Exception e) => e switch

@@ -70,7 +70,8 @@ public static class WorkerHost
 
     /// <summary>The individual configuration problems behind a start-up failure; empty when it has another cause.</summary>
     public static IReadOnlyList<string> ConfigurationProblems(Exception exception, IConfiguration? configuration) =>
-        configuration is null
+        // Start-up validation names the sources of its option problems itself; its file problems name their file.
+        configuration is null || exception is StartupValidationException
             ? ConfigurationProblems(exception)
             : ConfigurationProblems(exception).Select(p => ConfigurationSections.WithSource(configuration, p)).ToList();
 

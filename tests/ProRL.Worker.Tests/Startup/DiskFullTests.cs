@@ -46,6 +46,15 @@ public sealed class DiskFullTests : IDisposable
     }
 
     [Fact]
+    public void Only_a_full_disk_counts_as_one()
+    {
+        Assert.True(ExpectedFailures.IsDiskFull(NoSpace()));
+        Assert.True(ExpectedFailures.IsDiskFull(new InvalidOperationException("wrapped", NoSpace())));
+        Assert.False(ExpectedFailures.IsDiskFull(new IOException("Directory not empty : '/run/x'", 39))); // ENOTEMPTY on Linux
+        Assert.False(ExpectedFailures.IsDiskFull(new IOException("Permission denied")));
+    }
+
+    [Fact]
     public void Enough_room_returns_at_once()
     {
         var guard = new DiskSpaceGuard(_temp.Path, true, TimeSpan.FromHours(1), new CapturingLogger<DiskFullTests>(), _ => 1L << 40);

@@ -70,7 +70,10 @@ public sealed class ExpectedFailureLoggingTests : IDisposable
             Microsoft.Extensions.Options.Options.Create(new ReferenceResetOptions { EveryNSteps = 1, MinGapSteps = 0 }),
             logger);
         await service.StartAsync(CancellationToken.None);
-        await Task.Delay(400);
+        // Wait for the first report (a loaded machine may take a while), then for many more polls of 10 ms.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!logger.Entries.Any(e => e.Level >= LogLevel.Warning) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        await Task.Delay(500);
         await service.StopAsync(CancellationToken.None);
 
         var warning = Assert.Single(logger.Entries, e => e.Level >= LogLevel.Warning);
