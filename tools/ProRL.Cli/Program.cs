@@ -7,6 +7,13 @@ try
 {
     return CliApp.Build().Run(normalized);
 }
+catch (InputRefusedException e)
+{
+    // A model folder (or other input) that the worker's start-up would refuse: the same lines, and the same exit code 2.
+    AnsiConsole.MarkupLine("[red]Invalid input:[/]");
+    foreach (var problem in e.Problems) AnsiConsole.WriteLine("  " + problem);
+    return 2;
+}
 catch (Exception e) when (e is not OutOfMemoryException)
 {
     // Bad input (a missing file, an invalid option, a corrupt model) is one readable line, not a stack trace;

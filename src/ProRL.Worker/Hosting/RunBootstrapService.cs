@@ -45,6 +45,11 @@ public sealed class RunBootstrapService(
         if (File.Exists(Path.Combine(options.Path, ModelOptionsValidator.GenAiConfigFileName))) return false;
         if (string.Equals(options.CreateIfMissing, "none", StringComparison.OrdinalIgnoreCase))
             throw new RunDirectoryException($"Model:Path '{options.Path}' holds no GenAI model (no genai_config.json).");
+        // A folder with files but no config is a damaged or incomplete export: generating into it would overwrite it.
+        if (Directory.Exists(options.Path) && Directory.EnumerateFileSystemEntries(options.Path).Any())
+            throw new RunDirectoryException(
+                $"Model:Path '{options.Path}' has no genai_config.json but holds other files, so no '{options.CreateIfMissing}' model is " +
+                "generated over them (Model:CreateIfMissing); restore the export's genai_config.json or point Model:Path at an empty or new folder.");
         logger.LogInformation("Generating a random '{Preset}' model at {Path}", options.CreateIfMissing, options.Path);
         ModelGenerator.Write(DecoderSpec.Preset(options.CreateIfMissing), options.Path);
         return true;

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ProRL.Onnx.Models;
 using ProRL.Worker.Options;
 using ProRL.Worker.Reporting;
 using ProRL.Worker.Services.Reward;
@@ -8,6 +10,7 @@ using ProRL.Worker.Services.Rollout;
 using ProRL.Worker.Services.Validation;
 using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
+using ProRL.Worker.Startup;
 
 namespace ProRL.Worker.Hosting;
 
@@ -38,6 +41,10 @@ public static class WorkerHost
             .Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
                 host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.GracePeriodSeconds));
         builder.Services.AddSingleton(new ProgressConsole(Console.Out));
+        // The start-up check (Program runs it before the host starts). More model-folder checks plug in as
+        // IModelFolderCheck singletons; each runs after the built-in ones.
+        builder.Services.AddSingleton<StartupValidation>();
+        foreach (var check in ModelFolderChecks.Default) builder.Services.AddSingleton(check);
         // Hosted services start in registration order: the bootstrap (model, run directory) comes first.
         builder.Services.AddHostedService<RunBootstrapService>();
         builder.Services.AddHostedService<ReportingService>();
@@ -54,16 +61,27 @@ public static class WorkerHost
     /// The message to print when the host fails to start because of its configuration (an invalid or unparsable
     /// option); null for other failures.
     /// </summary>
-    public static string? DescribeConfigurationFailure(Exception exception)
+    /// <param name="configuration">When given, each problem about an option also names the file (or command line) that set it.</param>
+    public static string? DescribeConfigurationFailure(Exception exception, IConfiguration? configuration = null)
     {
-        var problems = ConfigurationProblems(exception);
+        var problems = ConfigurationProblems(exception, configuration);
         return problems.Count == 0 ? null : "Invalid configuration:" + string.Concat(problems.Select(p => Environment.NewLine + "  " + p));
     }
+
+    /// <summary>The individual configuration problems behind a start-up failure; empty when it has another cause.</summary>
+    public static IReadOnlyList<string> ConfigurationProblems(Exception exception, IConfiguration? configuration) =>
+        // Start-up validation names the sources of its option problems itself; its file problems name their file.
+        configuration is null || exception is StartupValidationException
+            ? ConfigurationProblems(exception)
+            : ConfigurationProblems(exception).Select(p => ConfigurationSections.WithSource(configuration, p)).ToList();
 
     /// <summary>The individual configuration problems behind a start-up failure; empty when it has another cause.</summary>
     public static IReadOnlyList<string> ConfigurationProblems(Exception exception) => exception switch
     {
         OptionsValidationException v => v.Failures.ToList(),
+        StartupValidationException s => s.Problems,
+        // A configuration file that does not parse: the host builder's own exception, turned into FILE:LINE:COLUMN.
+        InvalidDataException d when ConfigurationFileErrors.Describe(d) is { Count: > 0 } file => file,
         RunDirectory.RunDirectoryException r => [r.Message],
         AggregateException a when a.InnerExceptions.Select(ConfigurationProblems).ToList() is var all && all.All(p => p.Count > 0) =>
             all.SelectMany(p => p).ToList(),

@@ -28,6 +28,20 @@ public sealed class RunOptions : IOptionsSection
     /// <summary>How often services look for new chunks and versions.</summary>
     [Range(10, 600_000)]
     public int PollIntervalMilliseconds { get; set; } = 500;
+
+    public const string DiskFullWait = "wait";
+    public const string DiskFullExit = "exit";
+
+    /// <summary>
+    /// When the run directory's disk cannot hold the next version: <c>wait</c> (retry every
+    /// <see cref="DiskFullRetrySeconds"/> until space is freed; a service manager sees a live, waiting process instead of
+    /// restarting a failing one in a loop) or <c>exit</c> (stop with exit code 1).
+    /// </summary>
+    [OneOf(DiskFullWait, DiskFullExit)]
+    public string DiskFullPolicy { get; set; } = DiskFullWait;
+
+    [Range(1, 3600)]
+    public int DiskFullRetrySeconds { get; set; } = 30;
 }
 
 public sealed class RunOptionsValidator : SectionValidator<RunOptions>;

@@ -32,6 +32,10 @@ public sealed class TasksOptions : IOptionsSection
 
     [Range(0, 10)]
     public int MaxDifficulty { get; set; } = 2;
+
+    /// <summary>Share of malformed rows above which start-up refuses a dataset file (it is more likely the wrong file).</summary>
+    [Range(0.0, 1.0)]
+    public double MaxSkippedFraction { get; set; } = 0.1;
 }
 
 /// <summary>One dataset file of <c>Tasks:Datasets</c>.</summary>

@@ -32,9 +32,22 @@ public sealed class UnknownOptionsValidator<TOptions>(IConfiguration configurati
                 continue;
             }
             var propertyType = property.PropertyType;
+            bool structured = IsOptionsType(propertyType) || ListElementType(propertyType) is not null ||
+                              (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>));
+            // The binder ignores a plain value where a list or an object belongs; the option would silently stay empty.
+            if (structured && child.Value is { Length: > 0 } value && !child.GetChildren().Any())
+            {
+                errors.Add($"{child.Path} must be {(ListElementType(propertyType) is null ? "an object" : "a list")} of settings; got the value '{value}'.");
+                continue;
+            }
             if (IsOptionsType(propertyType)) Check(child, propertyType, errors);
             else if (ListElementType(propertyType) is { } element && IsOptionsType(element))
-                foreach (var item in child.GetChildren()) Check(item, element, errors);
+                foreach (var item in child.GetChildren())
+                {
+                    if (item.Value is { Length: > 0 } itemValue && !item.GetChildren().Any())
+                        errors.Add($"{item.Path} must be an object of settings ({string.Join(", ", element.GetProperties().Select(p => p.Name))}); got the value '{itemValue}'.");
+                    else Check(item, element, errors);
+                }
         }
     }
 

@@ -42,6 +42,62 @@ public sealed class WorkerProcessTests : IDisposable
         Assert.DoesNotContain("   at ", message + await stdout); // a message, not a stack trace
     }
 
+    private async Task<(int ExitCode, string Output)> RunWorker(IDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _temp.Path,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ProRL.Worker.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task Malformed_environment_settings_file_exits_2_naming_file_line_and_column()
+    {
+        // appsettings.<Environment>.json is read from the worker's folder; a unique environment name keeps this file
+        // away from every other test.
+        var environment = "Broken" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.Combine(AppContext.BaseDirectory, $"appsettings.{environment}.json");
+        File.WriteAllText(file, "{\n  \"Run\": {\n    \"Seed\": 3\n  \n");
+        try
+        {
+            var (exit, output) = await RunWorker(new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = environment },
+                $"--Run:Directory={_temp.Combine("run")}");
+            Assert.Equal(2, exit);
+            Assert.Contains("Invalid configuration:", output);
+            Assert.Contains(file + ":5:1:", output);
+            Assert.DoesNotContain("   at ", output);
+            Assert.False(Directory.Exists(_temp.Combine("run")));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Mostly_malformed_dataset_exits_2_naming_the_file_and_lines()
+    {
+        var dataset = _temp.Combine("train.jsonl");
+        File.WriteAllLines(dataset, ["not json", """{"domain": "math", "prompt": "1+1?", "answer": "2"}""", """{"domain": "math", "prompt": 3}""", """{"domain": "math"}"""]);
+        var (exit, output) = await RunWorker(new Dictionary<string, string>(),
+            $"--Run:Directory={_temp.Combine("run")}", $"--Model:Path={_temp.Combine("model")}", $"--Tasks:Datasets:0:Path={dataset}");
+        Assert.Equal(2, exit);
+        Assert.Contains($"Tasks:Datasets:0:Path: {dataset}: 3 of 4 rows are malformed", output);
+        Assert.Contains("line 1:", output);
+        Assert.False(Directory.Exists(_temp.Combine("run")));
+    }
+
     [Fact]
     public void Systemd_unit_notifies_restarts_on_failure_and_waits_longer_than_the_grace_period()
     {

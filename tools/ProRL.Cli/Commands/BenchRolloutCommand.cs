@@ -37,6 +37,7 @@ public sealed class BenchRolloutCommand : Command<BenchRolloutCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        InputChecks.RequireModel(settings.Model);
         using var engine = new RolloutEngine(new RolloutEngineOptions
         {
             ModelPath = settings.Model!, ExecutionProvider = settings.Provider, IntraOpThreads = settings.Threads,

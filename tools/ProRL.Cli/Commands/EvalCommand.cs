@@ -67,6 +67,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         public EvaluationJobOptions ToCheckedJob()
         {
             if (string.IsNullOrWhiteSpace(Model)) throw new ArgumentException("--model is required.");
+            InputChecks.RequireModel(Model);
             if (string.IsNullOrWhiteSpace(Tasks)) throw new ArgumentException("--tasks is required (e.g. --tasks logic or --tasks logic:held-out,tasks.jsonl).");
             TaskSpec.Parse(Tasks);
             var (minDifficulty, maxDifficulty) = DifficultyRange();

@@ -53,6 +53,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        InputChecks.RequireModel(settings.Model);
         using var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = settings.Model!, ExecutionProvider = settings.Provider, ChatTemplate = settings.ChatTemplate });
         var prompt = settings.Raw ? RolloutPrompt.Raw(settings.Prompt!) : RolloutPrompt.User(settings.Prompt!);
         var samples = engine.Generate([prompt], settings.ToSampling(), cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ProRL.Worker.Hosting;
 using ProRL.Worker.Options;
 using ProRL.Worker.RunDirectory;
 
@@ -21,6 +22,7 @@ public sealed class ReferenceResetService(
         store.Reference.CleanUpIncomplete();
         var stage = new ReferenceResetStage(store, reset.Value);
         var poll = TimeSpan.FromMilliseconds(run.Value.PollIntervalMilliseconds);
+        string? lastProblem = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -29,11 +31,14 @@ public sealed class ReferenceResetService(
                 {
                     if (stage.EvaluateLatest() is { ShouldReset: true } decision)
                         logger.LogInformation("Reference reset ({Rule}): {Reason}", decision.Rule, decision.Reason);
+                    lastProblem = null;
                 }
                 catch (Exception e) when (e is IOException or RunDirectoryException)
                 {
-                    // E.g. the policy version was pruned while being copied: decide again on the next version.
-                    logger.LogWarning(e, "Reference reset check failed");
+                    // E.g. the policy version was pruned while being copied, or policy/LATEST names a missing version:
+                    // decide again at the next poll. Said once per distinct problem, not at every poll.
+                    if (e.Message != lastProblem) ExpectedFailures.Log(logger, LogLevel.Warning, e, "Reference reset check failed (retrying at every poll)");
+                    lastProblem = e.Message;
                 }
                 await Task.Delay(poll, stoppingToken);
             }

@@ -69,7 +69,9 @@ public sealed class RewardService(
                 Isolation = sandbox.Isolation == SandboxOptions.RequireBubblewrap ? SandboxIsolation.RequireBubblewrap : SandboxIsolation.Auto,
                 Warn = message => logger.LogWarning("{Message}", message),
             }),
-            e => logger.LogError(e, "The code sandbox could not start; code answers are scored 0 until this is fixed"));
+            // The sandbox's messages name what is missing (prlimit, bwrap, python); the stack trace helps only at Debug.
+            e => logger.LogError(logger.IsEnabled(LogLevel.Debug) ? e : null,
+                "The code sandbox could not start: {Message} Code answers are scored 0 until this is fixed (see Sandbox:* options).", e.Message));
         var format = string.Equals(tasks.ResponseFormat, TasksOptions.ThinkThenAnswer, StringComparison.OrdinalIgnoreCase)
             ? FormatRequirement.ThinkThenAnswer
             : FormatRequirement.None;

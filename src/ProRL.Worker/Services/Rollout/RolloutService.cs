@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ProRL.Worker.Hosting;
 using ProRL.Worker.Options;
 using ProRL.Worker.RunDirectory;
 
@@ -15,7 +16,8 @@ public sealed class RolloutService(
     IOptions<RunOptions> run,
     IOptions<ModelOptions> model,
     IOptions<RolloutOptions> rollout,
-    ILogger<RolloutService> logger) : BackgroundService
+    ILogger<RolloutService> logger,
+    IHostApplicationLifetime lifetime) : BackgroundService
 {
     public static string ConsumerIdFor(ServicesOptions services) => ProcessIdentity.Stable("rollout") + "." + services.InstanceName;
 
@@ -41,6 +43,14 @@ public sealed class RolloutService(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (ExpectedFailures.Advice(e) is not null)
+        {
+            // E.g. a policy version that GenAI cannot open: one line with the path and what to do, then exit code 1
+            // (a bug still ends in the host's own report, with its stack trace).
+            ExpectedFailures.Log(logger, LogLevel.Critical, e, "The rollout service stopped");
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
         }
     }
 }

@@ -13,7 +13,8 @@ public static class TaskMixtureFactory
     /// generator; <c>code</c>, <c>stem</c>, <c>ifeval</c> → the shipped sample sets. No mixture and no datasets → the
     /// built-in default mixture.
     /// </summary>
-    public static IReadOnlyList<TaskSource> Sources(TasksOptions options)
+    /// <param name="onDataset">Receives each dataset's report (rows read and skipped), e.g. to log the skipped rows once.</param>
+    public static IReadOnlyList<TaskSource> Sources(TasksOptions options, Action<DatasetReport>? onDataset = null)
     {
         if (options.Mixture.Count == 0 && options.Datasets.Count == 0) return BuiltInSources.DefaultMixture();
         var sources = new List<TaskSource>();
@@ -31,12 +32,15 @@ public static class TaskMixtureFactory
         for (int i = 0; i < options.Datasets.Count; i++)
         {
             var dataset = options.Datasets[i];
-            var items = TaskDataset.LoadAsync(dataset.Path).GetAwaiter().GetResult().Items;
+            var loaded = TaskDataset.LoadAsync(dataset.Path).GetAwaiter().GetResult();
+            var items = loaded.Items;
+            onDataset?.Invoke(DatasetCheck.Judge(dataset.Path, loaded, options.MaxSkippedFraction));
             if (items.Count == 0) throw new InvalidDataException($"Tasks:Datasets:{i}:Path: '{dataset.Path}' holds no usable task rows.");
             sources.Add(TaskSource.FromItems($"dataset{i}:{Path.GetFileNameWithoutExtension(dataset.Path)}", dataset.Weight, items));
         }
         return sources;
     }
 
-    public static TaskMixture Create(TasksOptions options, int seed, MixturePosition? position = null) => new(Sources(options), seed, position);
+    public static TaskMixture Create(TasksOptions options, int seed, MixturePosition? position = null, Action<DatasetReport>? onDataset = null) =>
+        new(Sources(options, onDataset), seed, position);
 }

@@ -89,12 +89,14 @@ public sealed class TrainerExchange(RunStore store)
     public void CommitStep(long step, IReadOnlyCollection<ChunkId> consumed, Action<string> writeTrainerState, Action<string>? writePolicy,
         IReadOnlyDictionary<string, string>? properties = null)
     {
-        store.Trainer.Commit(step, folder =>
-        {
-            writeTrainerState(folder);
-            ConsumptionLedger.For(step, consumed).WriteTo(folder);
-        }, properties);
-        if (writePolicy is not null) CommitPolicy(step, writePolicy, properties);
+        // Each half is skipped when already committed, so a commit interrupted by a full disk can be run again whole.
+        if ((store.Trainer.ReadLatestPointer() ?? -1) < step)
+            store.Trainer.Commit(step, folder =>
+            {
+                writeTrainerState(folder);
+                ConsumptionLedger.For(step, consumed).WriteTo(folder);
+            }, properties);
+        if (writePolicy is not null && (store.Policy.ReadLatestPointer() ?? -1) < step) CommitPolicy(step, writePolicy, properties);
         store.Rewards.Complete(ConsumerId, consumed);
         foreach (var id in consumed) _held.Remove(id);
     }

@@ -39,11 +39,17 @@ public sealed class TrainerLoop : IDisposable
     private readonly string _modelHash;
     private readonly TrainingSession _session;
     private readonly PolicyUpdater _updater;
+    private readonly DiskSpaceGuard _disk;
     private TaskMixture _mixture;
+    private readonly int _skippedDatasetRows;
     private long _step;
     private long _referenceVersion = -1;
 
-    public TrainerLoop(TrainerConfiguration configuration, ILogger logger)
+    /// <summary>The metric counting malformed dataset rows that training skips.</summary>
+    public const string MetricNameSkippedRows = "data/skipped_rows";
+
+    /// <param name="freeBytes">Free bytes on the run directory's disk (tests fake a full disk); null reads the disk.</param>
+    public TrainerLoop(TrainerConfiguration configuration, ILogger logger, Func<string, long>? freeBytes = null)
     {
         _c = configuration;
         _logger = logger;
@@ -55,7 +61,13 @@ public sealed class TrainerLoop : IDisposable
         _session = TrainingSession.Open(artifacts, SessionOptions());
         long pad = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
         _updater = new PolicyUpdater(_session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, pad));
-        _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed);
+        _disk = new DiskSpaceGuard(_store.Root, _c.Run.DiskFullPolicy.Equals(RunOptions.DiskFullWait, StringComparison.OrdinalIgnoreCase),
+            TimeSpan.FromSeconds(_c.Run.DiskFullRetrySeconds), logger, freeBytes);
+        var datasets = new List<DatasetReport>();
+        _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, onDataset: datasets.Add);
+        _skippedDatasetRows = datasets.Sum(d => d.RowsSkipped);
+        foreach (var report in datasets.Where(d => d.RowsSkipped > 0))
+            _logger.LogWarning("Dataset {Summary} Skipped rows are counted as {Metric} in metrics.jsonl.", report.Summary(), MetricNameSkippedRows);
 
         var resume = _exchange.Resume();
         if (resume.State is { } state)
@@ -117,8 +129,9 @@ public sealed class TrainerLoop : IDisposable
         _session.SetReferenceToPolicy();
         _step = 1;
         var state = new TrainerState(_step, TrainerState.SftPhase, _mixture.Position.ToJson(), _step);
-        _exchange.CommitStep(_step, [], folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder), Properties(TrainerState.SftPhase));
-        CommitWarmUpReference();
+        _disk.Retrying(() => _exchange.CommitStep(_step, [], folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder),
+            Properties(TrainerState.SftPhase)), NextCommitBytes(), $"step {_step}", cancellationToken);
+        _disk.Retrying(CommitWarmUpReference, NextCommitBytes(), $"reference v{_step}", cancellationToken);
         _referenceVersion = _step;
         _store.Metrics.Append(_step, new Dictionary<string, double> { [MetricNames.Loss] = last, ["sft/first_loss"] = first, ["sft/steps"] = _c.Sft.Steps },
             TrainerState.SftPhase);
@@ -184,14 +197,28 @@ public sealed class TrainerLoop : IDisposable
 
         cancellationToken.ThrowIfCancellationRequested(); // past this point the step is committed whole or not at all
         var state = new TrainerState(step, TrainerState.RlPhase, _mixture.Position.ToJson(), _referenceVersion);
-        _exchange.CommitStep(step, consumed, folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder),
-            Properties(TrainerState.RlPhase));
+        // Cancellation no longer applies here: a wait for disk space ends with the commit, or with the process.
+        _disk.Retrying(() => _exchange.CommitStep(step, consumed, folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder),
+            Properties(TrainerState.RlPhase)), NextCommitBytes(), $"step {step} (trainer state and policy)", CancellationToken.None);
         _step = step;
-        _store.Metrics.Append(step, Metrics(all, update, sampler.Counters, watch.Elapsed), TrainerState.RlPhase);
+        var metrics = Metrics(all, update, sampler.Counters, watch.Elapsed);
+        if (_c.Tasks.Datasets.Count > 0) metrics[MetricNameSkippedRows] = _skippedDatasetRows;
+        _store.Metrics.Append(step, metrics, TrainerState.RlPhase);
         _store.Prune(new RetentionSettings(_c.Run.KeepPolicyVersions, _c.Run.KeepReferenceVersions, _c.Run.KeepTrainerVersions));
         if (update is { UpdatesSkipped: > 0 })
             _logger.LogWarning("Step {Step}: {Skipped} optimizer update(s) skipped: {Reasons}", step, update.UpdatesSkipped, string.Join("; ", update.SkipReasons));
         return step;
+    }
+
+    /// <summary>
+    /// Bytes the next commit writes: a policy version (as large as the last one) and a trainer version (as large as the
+    /// last one; before the first, parameters plus two Adam moments, about three policies).
+    /// </summary>
+    private long NextCommitBytes()
+    {
+        long policy = DiskSpaceGuard.SizeOf(_store.Policy.ReadLatestPointer() is { } p ? _store.Policy.PathOf(p) : _c.Model.Path);
+        long trainer = _store.Trainer.ReadLatestPointer() is { } t ? DiskSpaceGuard.SizeOf(_store.Trainer.PathOf(t)) : 3 * policy;
+        return policy + trainer;
     }
 
     private void WriteState(string folder, TrainerState state)

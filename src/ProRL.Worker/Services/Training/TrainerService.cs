@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ProRL.Worker.Hosting;
 using ProRL.Worker.Options;
 using ProRL.Worker.RunDirectory;
 
@@ -48,7 +49,9 @@ public sealed class TrainerService(
         catch (Exception e)
         {
             // A trainer that cannot go on must not leave the host idling: stop with a failure exit code.
-            logger.LogCritical(e, "The trainer stopped with an error");
+            // An expected failure (full disk with Run:DiskFullPolicy=exit, a damaged version, ...) is one line with the path
+            // and what to do; a bug keeps its stack trace.
+            ExpectedFailures.Log(logger, LogLevel.Critical, e, "The trainer stopped");
             Environment.ExitCode = 1;
             lifetime.StopApplication();
         }

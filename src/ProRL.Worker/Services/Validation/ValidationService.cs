@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ProRL.Worker.Hosting;
 using ProRL.Worker.Options;
 using ProRL.Worker.RunDirectory;
 using ProRL.Worker.Services.Reward;
@@ -18,7 +19,8 @@ public sealed class ValidationService(
     IOptions<ValidationOptions> validation,
     IOptions<TasksOptions> tasks,
     IOptions<SandboxOptions> sandbox,
-    ILogger<ValidationService> logger) : BackgroundService
+    ILogger<ValidationService> logger,
+    IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,6 +44,14 @@ public sealed class ValidationService(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (ExpectedFailures.Advice(e) is not null)
+        {
+            // E.g. a policy version that GenAI cannot open: one line with the path and what to do, then exit code 1
+            // (a bug still ends in the host's own report, with its stack trace).
+            ExpectedFailures.Log(logger, LogLevel.Critical, e, "The validation service stopped");
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
         }
     }
 }
