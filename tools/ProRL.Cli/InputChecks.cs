@@ -18,10 +18,16 @@ public static class InputChecks
     public static IReadOnlyList<IModelFolderCheck> ModelChecks => ProRL.Worker.Startup.ModelFolderChecks.Default;
 
     /// <summary>Throws <see cref="InputRefusedException"/> listing what is wrong with the model folder at <paramref name="path"/>.</summary>
-    public static void RequireModel(string? path, string option = "--model")
+    public static void RequireModel(string? path, string option = "--model") => Require(path, option, ModelChecks);
+
+    /// <summary>As <see cref="RequireModel"/>, and the layout must be trainable (verbs that build training graphs).</summary>
+    public static void RequireTrainableModel(string? path, string option = "--model") =>
+        Require(path, option, ProRL.Worker.Startup.ModelFolderChecks.Training);
+
+    private static void Require(string? path, string option, IReadOnlyList<IModelFolderCheck> checks)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new InputRefusedException([$"{option} is required."]);
-        var problems = ModelFolderValidator.Validate(path, ModelChecks);
+        var problems = ModelFolderValidator.Validate(path, checks);
         if (problems.Count > 0) throw new InputRefusedException(problems.Select(p => $"{option}: {p}").ToList());
     }
 }

@@ -59,7 +59,7 @@ public static class ContribOpLowering
             if (!ShouldLower(node, options)) continue;
             if (!ContribLowerings.TryGetValue(node.OpType, out var lower))
                 throw ctx.Error(node, "this contrib operator has no lowering to standard ONNX ops, so the model cannot be trained. " +
-                    "Supported: " + string.Join(", ", ContribLowerings.Keys) + ". " + ReexportAdvice);
+                    "Supported: " + string.Join(", ", ContribLowerings.Keys) + ".");
             ctx.Scope = node.Name.Length > 0 ? node.Name : graph.UniqueName(node.OpType);
             graph.RemoveNode(node);
             lower(ctx, shapes, node);

@@ -29,8 +29,9 @@ internal sealed class LoweringContext
     /// <summary>Prefix for the names of the nodes that replace the node being lowered.</summary>
     public string Scope { get; set; } = "lowered";
 
+    /// <summary>A refusal naming the model, the node and its op, with the export to make instead.</summary>
     public LoweringException Error(Node node, string problem) =>
-        new($"Model '{ModelName}', node '{node.Name}' ({(node.IsStandard ? "" : node.Domain + ".")}{node.OpType}): {problem}");
+        new($"Model '{ModelName}', node '{node.Name}' ({(node.IsStandard ? "" : node.Domain + ".")}{node.OpType}): {problem} {ContribOpLowering.ReexportAdvice}");
 
     public TensorDataType TypeOf(string value, Node forNode) =>
         _types.TryGetValue(value, out var t) ? t

@@ -29,6 +29,22 @@ public static class VocabularyMask
         return size > 0 && size < folder.Config.Model.VocabSize ? size : null;
     }
 
+    /// <summary>
+    /// Adds the mask to the model file of a GenAI folder in place (a copy of an export being committed as a policy or
+    /// reference version); returns false when the folder needs none or has it already.
+    /// </summary>
+    public static bool ApplyToFolder(string modelDirectory)
+    {
+        var folder = ModelFolder.Open(modelDirectory);
+        if (RealTokenCount(folder) is not { } realTokens) return false;
+        ModelProto proto;
+        try { proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.ModelPath)); }
+        catch (InvalidProtocolBufferException e) { throw new ProRL.Onnx.IO.OnnxFormatException($"'{folder.ModelPath}' is not a valid ONNX model: {e.Message}", e); }
+        if (!Apply(proto, folder.Decoder.Outputs.Logits, folder.Config.Model.VocabSize, realTokens)) return false;
+        ProRL.Onnx.IO.AtomicFile.WriteAllBytes(folder.ModelPath, proto.ToByteArray());
+        return true;
+    }
+
     /// <summary>Adds the mask in front of the graph output <paramref name="logits"/> (IR graph; the lowering's path).</summary>
     public static void Apply(OnnxGraph graph, string logits, int vocabSize, int realTokens)
     {

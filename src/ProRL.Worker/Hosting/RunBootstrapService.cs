@@ -27,6 +27,7 @@ public sealed class RunBootstrapService(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         EnsureModel(model.Value, logger);
+        LogModelWarnings(model.Value.Path, logger);
         if (!services.Value.Trainer) return Task.CompletedTask;
         var store = RunStore.Open(run.Value.Directory);
         var modelHash = VersionManifest.Compute(model.Value.Path, 0).ContentHash();
@@ -38,6 +39,20 @@ public sealed class RunBootstrapService(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Once per start: special ids that disagree with the tokenizer, padded vocabulary rows (both handled, but worth knowing).</summary>
+    private static void LogModelWarnings(string modelPath, ILogger logger)
+    {
+        var folder = ProRL.Onnx.Models.ModelFolder.Open(modelPath);
+        ProRL.Onnx.Models.TokenizerInfo tokenizer;
+        try { tokenizer = ProRL.Onnx.Models.TokenizerInfo.Read(folder.Directory); }
+        catch (InvalidDataException) { return; } // start-up validation reports a malformed tokenizer
+        foreach (var warning in tokenizer.SpecialTokenWarnings(folder.Config.Model))
+            logger.LogWarning("{Model}: {Warning}", modelPath, warning);
+        if (tokenizer.Size > 0 && tokenizer.Size < folder.Config.Model.VocabSize)
+            logger.LogInformation("{Model}: vocab_size {VocabSize} exceeds the tokenizer's {Tokens} ids; the padded rows are masked and never sampled",
+                modelPath, folder.Config.Model.VocabSize, tokenizer.Size);
+    }
 
     /// <summary>Writes a random model of the configured preset at Model:Path when that folder holds no model.</summary>
     public static bool EnsureModel(ModelOptions options, ILogger logger)

@@ -44,7 +44,7 @@ public static class WorkerHost
         // The start-up check (Program runs it before the host starts). More model-folder checks plug in as
         // IModelFolderCheck singletons; each runs after the built-in ones.
         builder.Services.AddSingleton<StartupValidation>();
-        foreach (var check in ModelFolderChecks.Default) builder.Services.AddSingleton(check);
+        foreach (var check in ModelFolderChecks.Training) builder.Services.AddSingleton(check);
         // Hosted services start in registration order: the bootstrap (model, run directory) comes first.
         builder.Services.AddHostedService<RunBootstrapService>();
         builder.Services.AddHostedService<ReportingService>();

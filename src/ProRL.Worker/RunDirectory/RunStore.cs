@@ -107,7 +107,7 @@ public sealed class RunStore
         bool committed = false;
         if (Policy.ReadLatest(VerifyLevel.Sizes) is null)
         {
-            Policy.Commit(0, f => CopyFolder(modelFolder, f), properties);
+            Policy.Commit(0, f => CopyModel(modelFolder, f), properties);
             committed = true;
         }
         // Checked on its own: a kill between the two commits leaves a policy without a reference, and the reference
@@ -118,10 +118,20 @@ public sealed class RunStore
             {
                 [ManifestProperties.SourcePolicyVersion] = "0",
             };
-            Reference.Commit(0, f => CopyFolder(modelFolder, f), referenceProperties);
+            Reference.Commit(0, f => CopyModel(modelFolder, f), referenceProperties);
             committed = true;
         }
         return committed;
+    }
+
+    /// <summary>
+    /// The export as version 0: a copy whose padded vocabulary rows (if any) are masked as in every version the trainer
+    /// exports, so that rollouts of v0 never sample them either.
+    /// </summary>
+    private static void CopyModel(string modelFolder, string destination)
+    {
+        CopyFolder(modelFolder, destination);
+        ProRL.Training.Session.VocabularyMask.ApplyToFolder(destination);
     }
 
     /// <summary>Copies a folder tree (e.g. a committed policy into a reference version being committed).</summary>

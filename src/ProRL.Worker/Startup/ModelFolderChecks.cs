@@ -1,5 +1,6 @@
 using ProRL.Onnx.Models;
 using ProRL.Rollout.Validation;
+using ProRL.Training.Inspection;
 
 namespace ProRL.Worker.Startup;
 
@@ -15,4 +16,10 @@ public static class ModelFolderChecks
     [
         new OnnxRuntimeLoadCheck(),
     ];
+
+    /// <summary>
+    /// <see cref="Default"/> plus the check that the layout can be trained (contrib ops lowered, no quantized weights):
+    /// the worker's start-up and the verbs that build training graphs run these.
+    /// </summary>
+    public static IReadOnlyList<IModelFolderCheck> Training { get; } = [.. Default, new TrainableLayoutCheck()];
 }

@@ -189,4 +189,23 @@ public sealed class StartupValidationTests(PristineModel pristine) : IClassFixtu
         Assert.Contains(problems, p => p.Contains("tokenizer.json"));
         Assert.Contains(problems, p => p.Contains(dataset));
     }
+
+    [Fact]
+    public void An_export_the_lowering_cannot_train_is_refused_naming_the_node_its_op_and_the_export_to_make()
+    {
+        // ONNX Runtime loads a GroupQueryAttention with smooth_softmax; the training lowering does not support it.
+        var modelFile = Path.Combine(_h.ModelPath, "model.onnx");
+        var model = ProRL.Onnx.IO.OnnxModelIO.Load(modelFile);
+        var attention = model.Graph.Nodes.First(n => n.OpType == "GroupQueryAttention");
+        attention.SetAttribute(ProRL.Onnx.Graph.Attr.Int("smooth_softmax", 1));
+        ProRL.Onnx.IO.OnnxModelIO.Save(model, modelFile, ProRL.Onnx.IO.ExternalDataOptions.SideFile("model.onnx.data"));
+
+        var problem = Assert.Single(_h.Problems());
+        Assert.Contains("cannot be trained", problem);
+        Assert.Contains(attention.Name, problem);
+        Assert.Contains("GroupQueryAttention", problem);
+        Assert.Contains("smooth_softmax", problem);
+        Assert.Contains("-p fp32", problem);
+        Assert.False(Directory.Exists(_h.RunDirectory));
+    }
 }

@@ -84,7 +84,7 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        InputChecks.RequireModel(settings.Model);
+        InputChecks.RequireTrainableModel(settings.Model);
         var clock = Stopwatch.StartNew();
         var artifacts = ArtifactsBuilder.Build(settings.Model!, new ArtifactsOptions { Training = settings.ToOptions() });
         artifacts.Write(settings.Out!);

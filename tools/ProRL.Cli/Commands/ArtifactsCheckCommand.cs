@@ -51,7 +51,7 @@ public sealed class ArtifactsCheckCommand : Command<ArtifactsCheckCommand.Settin
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        InputChecks.RequireModel(settings.Model);
+        InputChecks.RequireTrainableModel(settings.Model);
         var folder = ModelFolder.Open(settings.Model!);
         var decoder = ArtifactsBuilder.LoadTrainableDecoder(folder);
         var options = settings.ToOptions();

@@ -41,7 +41,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Model is not null) InputChecks.RequireModel(settings.Model);
+        if (settings.Model is not null) InputChecks.RequireTrainableModel(settings.Model);
         var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads };
         using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(settings.Model!, options);
         // Token ids are drawn below the embedding's row count (the vocabulary size).

@@ -61,7 +61,7 @@ public sealed class SftCommand : Command<SftCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        InputChecks.RequireModel(settings.Model);
+        InputChecks.RequireTrainableModel(settings.Model);
         var options = settings.ToOptions();
         SupervisedRunResult? result = null;
         AnsiConsole.Progress()
