@@ -66,10 +66,12 @@ public sealed class RewardService(
             {
                 Python = sandbox.PythonPath,
                 MaxConcurrency = sandbox.MaxParallel,
-                Isolation = sandbox.Isolation == SandboxOptions.RequireBubblewrap ? SandboxIsolation.RequireBubblewrap : SandboxIsolation.Auto,
+                Isolation = sandbox.Isolation == SandboxOptions.NoneUnsafe ? SandboxIsolation.NoneUnsafe : SandboxIsolation.Require,
                 Warn = message => logger.LogWarning("{Message}", message),
             }),
-            e => logger.LogError(e, "The code sandbox could not start; code answers are scored 0 until this is fixed"));
+            e => logger.LogError("Code answers are refused (scored 0): {Reason}", e.Message));
+        // Started now, so that a host that cannot isolate code says so at start-up rather than at the first code answer.
+        runner.Start();
         var format = string.Equals(tasks.ResponseFormat, TasksOptions.ThinkThenAnswer, StringComparison.OrdinalIgnoreCase)
             ? FormatRequirement.ThinkThenAnswer
             : FormatRequirement.None;
