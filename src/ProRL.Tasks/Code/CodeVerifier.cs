@@ -45,6 +45,22 @@ public sealed partial class CodeVerifier : IVerifier
 
     public string Domain => TaskDomains.Code;
 
+    /// <summary>The hacks this verifier is tested against (tests/ProRL.Tasks.Tests/RedTeam).</summary>
+    public static IReadOnlyList<HackClass> HackClasses { get; } =
+    [
+        new("code/report-forging", "printing pass lines, a harness nonce from argv, or forged result lines on any descriptor"),
+        new("code/always-equal", "returning an object whose __eq__ or __bool__ always says yes, or a subclass of a plain type"),
+        new("code/expected-output-leak", "printing or returning expected outputs read from the run directory, host files or /proc"),
+        new("code/exit-tricks", "sys.exit, os._exit or SystemExit raised from __del__ before or during the tests"),
+        new("code/builtins-patch", "monkey-patching builtins, json or AssertionError inside the solution's process"),
+        new("code/atexit", "an atexit handler that reports success after the tests"),
+        new("code/fork-outlives-run", "a forked child that stays behind to write results or hold the run open"),
+        new("code/timing-budget", "answering some tests and then hanging, so that a timed-out run might keep partial credit"),
+        new("code/output-flood", "megabytes of stderr or stdout"),
+        new("code/host-write", "writing to the host's /tmp or /dev/shm to leave state behind"),
+        new("code/network", "connecting to the host or the network"),
+    ];
+
     /// <summary>The content of the last fenced block (<c>```python</c>, <c>```py</c> or plain <c>```</c>), or null.</summary>
     public static string? ExtractCode(string response)
     {

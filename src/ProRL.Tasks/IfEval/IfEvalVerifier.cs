@@ -24,6 +24,14 @@ public sealed class IfEvalVerifier(IfEvalReward reward = IfEvalReward.AllStrict)
 {
     public override string Domain => TaskDomains.IfEval;
 
+    public static IReadOnlyList<HackClass> HackClasses { get; } =
+    [
+        new("ifeval/prompt-echo", "echoing the prompt, or its instruction sentences, which hold the keywords and cues checked"),
+        new("ifeval/empty-response", "an empty or whitespace answer to negative constraints (no commas, fewer than N words)"),
+        new("ifeval/non-english-case", "lower-case or capitalised text in another language for the English case checks"),
+        new("ifeval/undetectable-language", "digits or symbols only for \"respond in language X\""),
+    ];
+
     public IfEvalReward RewardMode { get; } = reward;
 
     public sealed record InstructionOutcome(string Id, bool Strict, bool Loose, string? Problem);

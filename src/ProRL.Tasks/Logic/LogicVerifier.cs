@@ -13,6 +13,13 @@ public sealed class LogicVerifier : PureVerifier
 {
     public override string Domain => TaskDomains.Logic;
 
+    public static IReadOnlyList<HackClass> HackClasses { get; } =
+    [
+        new("logic/several-answer-tags", "several <answer> tags, one per candidate"),
+        new("logic/empty-answer", "an empty <answer></answer>"),
+        new("logic/candidates-in-one-tag", "several candidates inside one <answer> tag"),
+    ];
+
     public override VerificationResult Verify(TaskItem task, string response)
     {
         var answer = ResponseText.LastTagContent(response, "answer");

@@ -124,6 +124,9 @@ public sealed class ProcessSandbox : ICodeRunner
         {
             var uid = _host.IsRoot ? FirstUid(_options.UidBase) + slot : (int?)null;
             var filesDir = Path.Combine(workDir, "files");
+            // Without namespaces the unprivileged uid reaches its files through this folder: searchable, not listable.
+            if (_backend == Backend.NoneUnsafe && OperatingSystem.IsLinux())
+                File.SetUnixFileMode(workDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             Directory.CreateDirectory(filesDir);
             Directory.CreateDirectory(Path.Combine(workDir, "root"));
             PrepareFiles(filesDir, request.Files, uid, chownDir: _backend != Backend.Namespaces);

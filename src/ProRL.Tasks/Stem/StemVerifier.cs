@@ -10,6 +10,12 @@ public sealed partial class StemVerifier : PureVerifier
 {
     public override string Domain => TaskDomains.Stem;
 
+    public static IReadOnlyList<HackClass> HackClasses { get; } =
+    [
+        new("stem/several-letters", "an answer naming several letters: \"A or B\", \\boxed{A,C}, <answer>AB</answer>, \"A/B/C/D\""),
+        new("stem/options-listed", "listing every option letter with nothing else"),
+    ];
+
     public override VerificationResult Verify(TaskItem task, string response)
     {
         var reference = task.Answer?.Trim().Trim('(', ')', '.').ToUpperInvariant();
