@@ -72,7 +72,7 @@ public sealed class IfEvalVerifier(IfEvalReward reward = IfEvalReward.AllStrict)
         {
             var words = sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             var normalized = Normalize(sentence);
-            if (words.Length < 8 || exempt.Any(e => e.Contains(normalized, StringComparison.Ordinal) || normalized.Contains(e, StringComparison.Ordinal))) continue;
+            if (words.Length < 8 || exempt.Any(e => e.Contains(normalized, StringComparison.Ordinal))) continue;
             var pattern = string.Join(@"\s+", words.Select(System.Text.RegularExpressions.Regex.Escape));
             result = System.Text.RegularExpressions.Regex.Replace(result, pattern, " ", System.Text.RegularExpressions.RegexOptions.IgnoreCase,
                 TimeSpan.FromSeconds(1));
