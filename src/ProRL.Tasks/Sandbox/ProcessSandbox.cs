@@ -25,7 +25,7 @@ public sealed class ProcessSandbox : ICodeRunner
     private readonly string _python;
     private readonly string _pythonPrefix;
     private readonly SemaphoreSlim _concurrency;
-    private readonly Backend _backend;
+    private Backend _backend;
 
     /// <summary>How a run is isolated (resolved from the options, the environment and the host).</summary>
     public enum Backend { Bubblewrap, Namespaces, NoneUnsafe }
@@ -55,8 +55,16 @@ public sealed class ProcessSandbox : ICodeRunner
         if (_backend == Backend.NoneUnsafe)
             (_options.Warn ?? (m => Console.Error.WriteLine(m)))(
                 "warning: Sandbox:Isolation=none-unsafe: code answers run without namespaces and can read the host's files, the run directory included.");
-        else
-            SelfTest();
+        else if (SelfTest() is { } failure)
+        {
+            // A bubblewrap that cannot run here (a container without user namespaces, an old version) is not the end:
+            // the namespace backend gives the same view. Only a backend chosen explicitly is held to.
+            var forced = _options.Backend != SandboxBackend.Auto || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ProcessSandboxOptions.BackendVariable));
+            if (_backend != Backend.Bubblewrap || forced || _host.Unshare is null || _host.PivotRoot is null) throw new InvalidOperationException(failure);
+            (_options.Warn ?? (m => Console.Error.WriteLine(m)))($"warning: {failure}; using util-linux namespaces instead of bubblewrap");
+            _backend = Backend.Namespaces;
+            if (SelfTest() is { } second) throw new InvalidOperationException(second);
+        }
     }
 
     public Backend ActiveBackend => _backend;
@@ -93,8 +101,8 @@ public sealed class ProcessSandbox : ICodeRunner
         };
     }
 
-    /// <summary>Runs python once in the real sandbox: a host that forbids namespaces is found at start-up, not on the first answer.</summary>
-    private void SelfTest()
+    /// <summary>Runs python once in the real sandbox, so that a host that forbids namespaces is found at start-up; null when it works.</summary>
+    private string? SelfTest()
     {
         var probe = "import os, sys\nprint(os.getcwd(), os.path.exists('/proc/1'), os.path.exists('/etc/passwd'), len(os.listdir('/')) < 20)";
         SandboxResult result;
@@ -105,11 +113,11 @@ public sealed class ProcessSandbox : ICodeRunner
         }
         catch (Exception ex) when (ex is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new InvalidOperationException($"the {_backend} code sandbox could not start ({ex.Message}); " + InstallHint, ex);
+            return $"the {_backend} code sandbox could not start ({ex.Message}); " + InstallHint;
         }
-        if (result.ExitCode != 0 || result.Stdout.Trim() != "/work True False True")
-            throw new InvalidOperationException(
-                $"the {_backend} code sandbox failed its self-test (exit {result.ExitCode}: {Last(result.Stderr)} {Last(result.Stdout)}); " + InstallHint);
+        return result.ExitCode == 0 && result.Stdout.Trim() == "/work True False True"
+            ? null
+            : $"the {_backend} code sandbox failed its self-test (exit {result.ExitCode}: {Last(result.Stderr)} {Last(result.Stdout)}); " + InstallHint;
     }
 
     private static string Last(string text) => text.Trim().Split('\n').LastOrDefault() ?? "";
@@ -177,7 +185,9 @@ public sealed class ProcessSandbox : ICodeRunner
             host.Setpriv!,
         };
         if (uid is { } u) tail.AddRange([$"--reuid={Num(u)}", $"--regid={Num(u)}", "--clear-groups"]);
-        tail.AddRange(["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", python, "-I", "-B"]);
+        // Unprivileged bubblewrap already runs without capabilities (and could not drop its bounding set).
+        if (uid is not null || backend != Backend.Bubblewrap) tail.AddRange(["--inh-caps=-all", "--bounding-set=-all"]);
+        tail.AddRange(["--no-new-privs", "--", python, "-I", "-B"]);
         tail.AddRange(pythonArguments);
 
         var argv = new List<string>();

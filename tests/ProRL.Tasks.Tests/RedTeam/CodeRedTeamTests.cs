@@ -330,18 +330,30 @@ public class CodeRedTeamTests : IClassFixture<CodeRedTeamTests.HostSecrets>
     public async Task The_sandbox_view_holds_no_host_directory()
     {
         // Not a hack that pays, but the view the hacks above rely on not having: nothing of the host beyond the runtime.
-        var probe = AssertTask("assert view() == []");
-        var code = $$"""
-            import os
-            def view():
-                seen = []
-                for p in [{{Secrets}}, '/root', '/home', '/etc/passwd', '/var', '/work/../root', '/dev/shm', '/run']:
-                    if os.path.exists(p):
-                        seen.append(p)
-                seen += [p for p in os.listdir('/proc') if p.isdigit() and int(p) > 64]
-                return seen
-            """;
-        var result = await Score(probe, code);
-        Assert.True(result.Reward == 1.0, result.Reason);
+        var marker = "prorl-redteam-" + Guid.NewGuid().ToString("N");
+        File.WriteAllText("/tmp/" + marker, "host");
+        var shm = Directory.Exists("/dev/shm");
+        if (shm) File.WriteAllText("/dev/shm/" + marker, "host");
+        try
+        {
+            var probe = AssertTask("assert view() == []");
+            var code = $$"""
+                import os
+                def view():
+                    seen = []
+                    for p in [{{Secrets}}, '/root', '/home', '/etc/passwd', '/var', '/tmp/{{marker}}', '/dev/shm/{{marker}}', os.path.expanduser('~/.bashrc')]:
+                        if os.path.exists(p):
+                            seen.append(p)
+                    seen += [p for p in os.listdir('/proc') if p.isdigit() and int(p) > 64]
+                    return seen
+                """;
+            var result = await Score(probe, code);
+            Assert.True(result.Reward == 1.0, result.Reason);
+        }
+        finally
+        {
+            File.Delete("/tmp/" + marker);
+            if (shm) File.Delete("/dev/shm/" + marker);
+        }
     }
 }
