@@ -68,7 +68,11 @@ internal static class CodeHarness
             child, judge_steps, checks, probes = [], [], [], []
             def touches(node): return bool(names(node) - trusted)
             def probe(node):
-                probes.append(ast.unparse(node))
+                src = ast.unparse(node)
+                # A lazy iterator is not a value: materialise map(f, xs) and its kind in the solution's process.
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ('map', 'filter', 'zip', 'enumerate', 'reversed', 'iter'):
+                    src = 'list(%s)' % src
+                probes.append(src)
                 i = len(probes) - 1
                 child.append({'probe': i, 'expr': probes[i]})
                 return ast.Name(id='__probe_%d' % i, ctx=ast.Load())
@@ -125,6 +129,7 @@ internal static class CodeHarness
                 checks.append({'eq': len(probes) - 1, 'expr': 'None'})
             used = set().union(*[names(ast.parse(p, mode='eval')) for p in probes]) if probes else set()
             child = [s for s in child if not s.get('only_if_used') or set(s['only_if_used']) & used]
+            if 'math' in used: child.insert(0, {'exec': 'import math'})  # math is available to tests without an import
             for s in child: s.pop('only_if_used', None)
             return {'child': child, 'judge': judge_steps, 'checks': checks}
 
@@ -140,7 +145,7 @@ internal static class CodeHarness
                 for src in job['tests']:
                     try:
                         p = plan_test(src, ['math'])
-                        ns = {}
+                        ns = {'math': math}
                         for s in p['judge']: exec(s, ns)
                         for c in p['checks']:
                             if 'eq' in c:
@@ -154,7 +159,7 @@ internal static class CodeHarness
                 verdicts = []
                 for test, values in zip(job['tests'], job['values']):
                     ok = []
-                    ns = {}
+                    ns = {'math': math}
                     try:
                         for s in test['judge']: exec(s, ns)
                     except Exception:

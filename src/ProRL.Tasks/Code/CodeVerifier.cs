@@ -96,7 +96,10 @@ public sealed partial class CodeVerifier : IVerifier
                 passed += outcome.Passed;
             }
             var fraction = passed / (double)tests.Count;
-            return new VerificationResult(fraction, $"{passed}/{tests.Count} tests passed") { Fraction = fraction, ExtractedAnswer = code };
+            var unverifiable = plan.Tests!.Where(t => t.TryGetProperty("error", out _)).Select(t => t.GetProperty("error").GetString()).ToList();
+            var reason = $"{passed}/{tests.Count} tests passed"
+                         + (unverifiable.Count > 0 ? $"; {unverifiable.Count} test(s) cannot be checked outside the solution ({unverifiable[0]})" : "");
+            return new VerificationResult(fraction, reason) { Fraction = fraction, ExtractedAnswer = code };
         }
         finally
         {

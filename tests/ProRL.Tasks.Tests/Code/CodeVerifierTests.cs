@@ -36,6 +36,58 @@ public class CodeVerifierTests
     }
 
     [Fact]
+    public async Task Common_assert_shapes_are_checked_outside_the_solution_and_honest_answers_pass()
+    {
+        var task = AssertTask(
+            "assert math.isclose(root(2.0), 1.4142135, rel_tol=1e-6)",
+            "import math\nassert abs(root(9.0) - 3) < 1e-9",
+            "s = Stack()\ns.push(3)\ns.push(4)\nassert s.pop() == 4\nassert s.pop() == 3",
+            "expected = [1, 4, 9]\nassert list(map(square, [1, 2, 3])) == expected",
+            "assert sorted(pair()) == [1, 2]",
+            "assert pair() == (2, 1)",
+            "assert table() == {'a': [1, 2], 'b': {3}}",
+            "assert nothing() is None",
+            "assert square(3) and not square(0)",
+            "assert isinstance(square(2), int)",
+            "assert square(10 ** 20) == 10 ** 40");
+        var code = """
+            import math
+            def root(x):
+                return math.sqrt(x)
+            class Stack:
+                def __init__(self):
+                    self.items = []
+                def push(self, x):
+                    self.items.append(x)
+                def pop(self):
+                    return self.items.pop()
+            def square(x):
+                return x * x
+            def pair():
+                return (2, 1)
+            def table():
+                return {'b': {3}, 'a': [1, 2]}
+            def nothing():
+                return None
+            """;
+        var result = await Verifier(Sandbox).VerifyAsync(task, Fenced(code));
+        Assert.True(result.Reward == 1.0, result.Reason);
+        // Type-strict where python is loose only for bool: a tuple is not a list, True is not 1.
+        var strict = AssertTask("assert pair() == [2, 1]", "assert one() == 1", "assert half() == 0.5");
+        var typed = await Verifier(Sandbox).VerifyAsync(strict, Fenced("def pair():\n    return (2, 1)\ndef one():\n    return True\ndef half():\n    return 1 / 2"));
+        Assert.Equal("1/3 tests passed", typed.Reason);
+    }
+
+    [Fact]
+    public async Task Tests_that_cannot_be_checked_outside_the_solution_fail_with_a_reason()
+    {
+        var task = AssertTask("for i in range(3):\n    assert f(i) == i", "f(1)", "assert f(2) == 2");
+        var result = await Verifier(Sandbox).VerifyAsync(task, Fenced("def f(x):\n    return x"));
+        Assert.Equal(1.0 / 3.0, result.Reward, 9);
+        Assert.StartsWith("1/3 tests passed; 2 test(s) cannot be checked outside the solution", result.Reason);
+    }
+
+    [Fact]
     public async Task Many_verifications_run_concurrently_and_all_succeed()
     {
         var verifier = Verifier(Sandbox);
