@@ -115,6 +115,12 @@ internal static class CodeHarness
                     targets = [stmt.target] if isinstance(stmt, ast.AnnAssign) else stmt.targets
                     child.append({'exec': ast.unparse(stmt), 'only_if_used': [t.id for t in targets]})
                     trusted |= {t.id for t in targets}
+                elif isinstance(stmt, ast.FunctionDef) and not any(isinstance(n, ast.Assert) for n in ast.walk(stmt)) and not (
+                        names(stmt) - trusted - {a.arg for a in ast.walk(stmt) if isinstance(a, ast.arg)}
+                        - {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - {stmt.name}):
+                    # A reference helper the test defines from trusted names only runs in the judge, out of the solution's reach.
+                    judge_steps.append(ast.unparse(stmt))
+                    trusted.add(stmt.name)
                 else:
                     if any(isinstance(n, ast.Assert) for n in ast.walk(stmt)):
                         raise ValueError('an assert inside a compound statement cannot be checked outside the solution')
