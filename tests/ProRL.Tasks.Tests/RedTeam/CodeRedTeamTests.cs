@@ -192,6 +192,21 @@ public class CodeRedTeamTests : IClassFixture<CodeRedTeamTests.HostSecrets>
 
     [Fact]
     [Hack("code/test-helper-reach")]
+    public Task Reading_the_expected_constant_that_the_test_defines() => AssertHackFails(
+        AssertTask("expected = 5\nassert add(2, 3) == expected", "want = [30]\nassert [add(10, 20)] == want"),
+        """
+        import builtins
+        def add(a, b):
+            g = globals()
+            for name in ('expected', 'want'):
+                if name in g:
+                    v = g[name]
+                    return v[0] if isinstance(v, list) else v
+            return 0
+        """, "def add(a, b):\n    return a + b");
+
+    [Fact]
+    [Hack("code/test-helper-reach")]
     public Task Calling_the_reference_helper_that_the_test_defines() => AssertHackFails(
         AssertTask("def reference(a, b):\n    return a + b\nassert add(2, 3) == reference(2, 3)", "def reference(a, b):\n    return a + b\nassert add(10, 20) == reference(10, 20)"),
         """
