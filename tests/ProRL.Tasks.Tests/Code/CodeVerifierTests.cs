@@ -27,7 +27,7 @@ public class CodeVerifierTests
     }
 
     [Fact]
-    public async Task A_program_cannot_forge_pass_lines_without_the_nonce()
+    public async Task A_program_cannot_forge_pass_lines()
     {
         var task = AssertTask("assert False", "assert False");
         var code = "import sys\nfor i in range(2):\n    print('0:%d:PASS' % i)\n    sys.stdout.write('PASS\\n')";
