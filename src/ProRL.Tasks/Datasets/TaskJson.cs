@@ -52,13 +52,17 @@ public static class TaskJson
     /// Reads one row. <paramref name="fallbackId"/> names the row when it has no id; <paramref name="defaultDomain"/>
     /// applies when the row has no <c>domain</c>. Throws <see cref="FormatException"/> with a reason for a bad row.
     /// </summary>
-    public static TaskItem FromJson(JsonObject row, string fallbackId, string? defaultDomain = null)
+    /// <param name="requirePrompt">
+    /// False when scoring a response (<c>prorl score</c>): verifiers need the reference, not the prompt, so a row
+    /// without one scores with an empty prompt.
+    /// </param>
+    public static TaskItem FromJson(JsonObject row, string fallbackId, string? defaultDomain = null, bool requirePrompt = true)
     {
         var domain = StringOf(row["domain"]) ?? defaultDomain ?? InferDomain(row)
                      ?? throw new FormatException("no 'domain' field and no default domain");
         if (!TaskDomains.IsKnown(domain))
             throw new FormatException($"unknown domain '{domain}' (expected one of {string.Join(", ", TaskDomains.All)})");
-        var prompt = PromptOf(row) ?? throw new FormatException($"no prompt (looked for {string.Join(", ", PromptColumns)})");
+        var prompt = PromptOf(row) ?? (requirePrompt ? throw new FormatException($"no prompt (looked for {string.Join(", ", PromptColumns)})") : "");
         var task = new TaskItem
         {
             Id = StringOf(row["id"]) ?? StringOf(row["task_id"]) ?? StringOf(row["key"]) ?? fallbackId,

@@ -59,9 +59,12 @@ public static partial class IfEvalInstructions
         ["length_constraints:number_sentences"] = (r, a) => a.Compare(CountSentences(r), "num_sentences"),
         ["length_constraints:number_paragraphs"] = (r, a) => StarParagraphs(r) is { } p && p == a.Int("num_paragraphs"),
         ["length_constraints:nth_paragraph_first_word"] = NthParagraphFirstWord,
-        ["keywords:existence"] = (r, a) => a.List("keywords").All(k => Regex.IsMatch(r, Regex.Escape(k), RegexOptions.IgnoreCase)),
-        ["keywords:forbidden_words"] = (r, a) => a.List("forbidden_words").All(w => !Regex.IsMatch(r, $@"\b{Regex.Escape(w)}\b", RegexOptions.IgnoreCase)),
-        ["keywords:frequency"] = (r, a) => a.Compare(Regex.Matches(r, Regex.Escape(a.Text("keyword")), RegexOptions.IgnoreCase).Count, "frequency"),
+        // Keywords are trimmed as IFEval does when it builds the instruction; an empty one is a malformed task, not a free pass.
+        ["keywords:existence"] = (r, a) => a.List("keywords").All(k => Keyword(k) is { } w && Regex.IsMatch(r, Regex.Escape(w), RegexOptions.IgnoreCase)),
+        ["keywords:forbidden_words"] = (r, a) =>
+            a.List("forbidden_words").All(k => Keyword(k) is { } w && !Regex.IsMatch(r, $@"\b{Regex.Escape(w)}\b", RegexOptions.IgnoreCase)),
+        ["keywords:frequency"] = (r, a) =>
+            Keyword(a.Text("keyword")) is { } w && a.Compare(Regex.Matches(r, Regex.Escape(w), RegexOptions.IgnoreCase).Count, "frequency"),
         ["keywords:letter_frequency"] = (r, a) =>
             a.Compare(r.ToLowerInvariant().Count(c => c == char.ToLowerInvariant(a.Text("letter").Single())), "let_frequency", "let_relation"),
         ["detectable_format:json_format"] = (r, _) => IsJson(r),
@@ -71,8 +74,10 @@ public static partial class IfEvalInstructions
             Regex.Split(r, @"\s?" + Regex.Escape(a.Text("section_spliter").Trim()) + @"\s?\d+\s?").Length - 1 >= a.Int("num_sections"),
         ["detectable_format:title"] = (r, _) => Title().Matches(r).Any(m => m.Value[2..^2].Trim().Length > 0),
         ["detectable_format:constrained_response"] = (r, _) => new[] { "My answer is yes.", "My answer is no.", "My answer is maybe." }.Any(r.Contains),
-        ["change_case:english_lowercase"] = (r, _) => r.Any(char.IsLetter) && r == r.ToLowerInvariant(),
-        ["change_case:english_capital"] = (r, _) => r.Any(char.IsLetter) && r == r.ToUpperInvariant(),
+        // As the official check: the case rule (python's islower/isupper) and the text must be English.
+        ["change_case:english_lowercase"] = (r, _) => HasCased(r) && !r.Any(char.IsUpper) && LanguageIdentifier.IsLanguage(r, "en"),
+        ["change_case:english_capital"] = (r, _) => HasCased(r) && !r.Any(char.IsLower) && LanguageIdentifier.IsLanguage(r, "en"),
+        ["language:response_language"] = (r, a) => LanguageIdentifier.IsLanguage(r, a.Text("language").Trim().ToLowerInvariant()),
         ["change_case:capital_word_frequency"] = (r, a) =>
             a.Compare(Word().Matches(r).Count(m => m.Value.Any(char.IsLetter) && m.Value == m.Value.ToUpperInvariant()), "capital_frequency", "capital_relation"),
         ["startend:end_checker"] = (r, a) => r.Trim().ToLowerInvariant().EndsWith(a.Text("end_phrase").Trim().ToLowerInvariant(), StringComparison.Ordinal),
@@ -86,9 +91,29 @@ public static partial class IfEvalInstructions
     /// <summary>Words as IFEval counts them: runs of word characters.</summary>
     public static int CountWords(string text) => Word().Matches(text).Count;
 
-    /// <summary>Sentences: runs of text ended by . ! or ? (followed by space or the end), ignoring empty ones.</summary>
-    public static int CountSentences(string text) =>
-        SentenceEnd().Split(text.Trim()).Count(s => s.Any(char.IsLetterOrDigit));
+    /// <summary>
+    /// Sentences, approximating the Punkt tokenizer the official check uses: a run of text ends at . ! or ? (closing
+    /// quotes, brackets or asterisks may follow) before whitespace, except after a number or a single letter followed by
+    /// a lowercase word ("1. apples", "e. coli"), which Punkt reads as a list marker or an initial.
+    /// </summary>
+    public static int CountSentences(string text)
+    {
+        var count = 0;
+        var start = 0;
+        var t = text.Trim();
+        foreach (Match m in SentenceEnd().Matches(t))
+        {
+            var piece = t[start..m.Index];
+            var next = m.Index + m.Length < t.Length ? t[m.Index + m.Length] : '\0';
+            var lastToken = piece.TrimEnd('.', '!', '?', '"', '\'', '”', '’', ')', ']', '*').Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+            var isMarker = piece.TrimEnd().EndsWith('.') && (lastToken.All(char.IsDigit) || (lastToken.Length == 1 && char.IsLetter(lastToken[0])));
+            if (isMarker && char.IsLower(next)) continue;
+            if (piece.Any(char.IsLetterOrDigit)) count++;
+            start = m.Index + m.Length;
+        }
+        if (t[start..].Any(char.IsLetterOrDigit)) count++;
+        return count;
+    }
 
     /// <summary>Paragraphs separated by the markdown divider <c>***</c>; null when one in the middle is empty.</summary>
     private static int? StarParagraphs(string text)
@@ -99,15 +124,27 @@ public static partial class IfEvalInstructions
         return parts.Count(p => p.Trim().Length > 0);
     }
 
+    /// <summary>
+    /// Paragraphs split on blank lines (empty ones not counted, but still indexed, as the official check does); the
+    /// first word is read up to its first punctuation mark, so "Rea!lly" is "rea", not "really".
+    /// </summary>
     private static bool NthParagraphFirstWord(string text, Args a)
     {
-        var paragraphs = Regex.Split(text, @"\n\n").Where(p => p.Trim().Length > 0).ToList();
+        var paragraphs = text.Split("\n\n");
+        var count = paragraphs.Count(p => p.Trim().Length > 0);
         var nth = a.Int("nth_paragraph");
-        if (paragraphs.Count != a.Int("num_paragraphs") || nth < 1 || nth > paragraphs.Count) return false;
-        var first = paragraphs[nth - 1].TrimStart().Split([' ', '\n', '\t'], 2)[0];
-        var word = new string(first.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
-        return word == a.Text("first_word").Trim().ToLowerInvariant();
+        if (nth < 1 || nth > count) return false;
+        var paragraph = paragraphs[nth - 1].Trim();
+        if (paragraph.Length == 0) return false;
+        var word = paragraph.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0].TrimStart('\'').TrimStart('"');
+        var first = new string(word.TakeWhile(c => c is not ('.' or ',' or '?' or '!' or '\'' or '"')).ToArray()).ToLowerInvariant();
+        return count == a.Int("num_paragraphs") && first == a.Text("first_word").Trim().ToLowerInvariant();
     }
+
+    private static string? Keyword(string keyword) => keyword.Trim() is { Length: > 0 } k ? k : null;
+
+    /// <summary>Python's "cased" characters: those with an upper or lower case (not CJK, digits or punctuation).</summary>
+    private static bool HasCased(string text) => text.Any(c => char.IsUpper(c) || char.IsLower(c));
 
     private static bool IsJson(string text)
     {
@@ -148,7 +185,7 @@ public static partial class IfEvalInstructions
     }
 
     [GeneratedRegex(@"\w+")] private static partial Regex Word();
-    [GeneratedRegex(@"(?<=[.!?])\s+|[.!?]+$")] private static partial Regex SentenceEnd();
+    [GeneratedRegex(@"(?<=[.!?][""'”’)\]*]*)\s+")] private static partial Regex SentenceEnd();
     [GeneratedRegex(@"^\s*\*[^\*].*$", RegexOptions.Multiline)] private static partial Regex StarBullet();
     [GeneratedRegex(@"^\s*-.*$", RegexOptions.Multiline)] private static partial Regex DashBullet();
     [GeneratedRegex(@"\*[^\n\*]*\*")] private static partial Regex SingleStar();

@@ -24,6 +24,14 @@ public sealed class IfEvalVerifier(IfEvalReward reward = IfEvalReward.AllStrict)
 {
     public override string Domain => TaskDomains.IfEval;
 
+    public static IReadOnlyList<HackClass> HackClasses { get; } =
+    [
+        new("ifeval/prompt-echo", "echoing the prompt, or its instruction sentences, which hold the keywords and cues checked"),
+        new("ifeval/empty-response", "an empty or whitespace answer to negative constraints (no commas, fewer than N words)"),
+        new("ifeval/non-english-case", "lower-case or capitalised text in another language for the English case checks"),
+        new("ifeval/undetectable-language", "digits or symbols only for \"respond in language X\""),
+    ];
+
     public IfEvalReward RewardMode { get; } = reward;
 
     public sealed record InstructionOutcome(string Id, bool Strict, bool Loose, string? Problem);
@@ -31,7 +39,13 @@ public sealed class IfEvalVerifier(IfEvalReward reward = IfEvalReward.AllStrict)
     public override VerificationResult Verify(TaskItem task, string response)
     {
         if (task.Instructions is not { Count: > 0 } instructions) return VerificationResult.Wrong("task has no instructions");
-        var outcomes = instructions.Select(i => Check(i, response)).ToList();
+        // Sentences of the prompt copied into the response do not count towards following it: an echoed prompt holds
+        // its own keywords, length and format cues. Text an instruction asks to reproduce (a phrase, a request) is exempt.
+        var own = WithoutEchoedPrompt(task.Prompt, response, instructions);
+        if (own.Trim().Length == 0 || !own.Any(char.IsLetterOrDigit))
+            return new VerificationResult(0.0, "the response only echoes the prompt") { Fraction = 0.0 };
+        // Both readings must follow an instruction, so this can only take reward away, never grant it.
+        var outcomes = instructions.Select(i => Both(Check(i, response), ReferenceEquals(own, response) ? null : Check(i, own))).ToList();
         var strict = outcomes.Count(o => o.Strict) / (double)outcomes.Count;
         var loose = outcomes.Count(o => o.Loose) / (double)outcomes.Count;
         var value = RewardMode switch
@@ -46,6 +60,31 @@ public sealed class IfEvalVerifier(IfEvalReward reward = IfEvalReward.AllStrict)
                      + (failed.Count > 0 ? "; not followed: " + string.Join(", ", failed) : "");
         return new VerificationResult(value, reason) { Fraction = RewardMode is IfEvalReward.AllLoose or IfEvalReward.FractionLoose ? loose : strict };
     }
+
+    /// <summary>The response with every prompt sentence of eight words or more that it copies (case and spacing aside) removed.</summary>
+    public static string WithoutEchoedPrompt(string? prompt, string response, IReadOnlyList<IfEvalInstruction> instructions)
+    {
+        if (string.IsNullOrWhiteSpace(prompt)) return response;
+        var exempt = instructions.SelectMany(i => i.Args.Values).Where(v => v.ValueKind == System.Text.Json.JsonValueKind.String)
+            .Select(v => Normalize(v.GetString()!)).Where(v => v.Length > 0).ToList();
+        var result = response;
+        foreach (var sentence in System.Text.RegularExpressions.Regex.Split(prompt, @"(?<=[.!?:;])\s+|\n+"))
+        {
+            var words = sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var normalized = Normalize(sentence);
+            if (words.Length < 8 || exempt.Any(e => e.Contains(normalized, StringComparison.Ordinal))) continue;
+            var pattern = string.Join(@"\s+", words.Select(System.Text.RegularExpressions.Regex.Escape));
+            result = System.Text.RegularExpressions.Regex.Replace(result, pattern, " ", System.Text.RegularExpressions.RegexOptions.IgnoreCase,
+                TimeSpan.FromSeconds(1));
+        }
+        return result;
+    }
+
+    private static InstructionOutcome Both(InstructionOutcome original, InstructionOutcome? withoutEcho) => withoutEcho is null
+        ? original
+        : original with { Strict = original.Strict && withoutEcho.Strict, Loose = original.Loose && withoutEcho.Loose, Problem = original.Problem ?? withoutEcho.Problem };
+
+    private static string Normalize(string text) => string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     public static InstructionOutcome Check(IfEvalInstruction instruction, string response)
     {

@@ -13,10 +13,20 @@ public sealed class LogicVerifier : PureVerifier
 {
     public override string Domain => TaskDomains.Logic;
 
+    public static IReadOnlyList<HackClass> HackClasses { get; } =
+    [
+        new("logic/several-answer-tags", "several <answer> tags, one per candidate"),
+        new("logic/empty-answer", "an empty <answer></answer>"),
+        new("logic/candidates-in-one-tag", "several candidates inside one <answer> tag"),
+    ];
+
     public override VerificationResult Verify(TaskItem task, string response)
     {
         var answer = ResponseText.LastTagContent(response, "answer");
         if (answer is null) return VerificationResult.Malformed("no <answer>…</answer> found");
+        // One answer per response: several tags would let a policy list candidates; an empty one is no answer.
+        if (CountAnswerTags(response) > 1) return VerificationResult.Malformed("several <answer> tags; give exactly one answer");
+        if (answer.Length == 0) return VerificationResult.Malformed("empty <answer></answer>");
         if (task.Family is { } family && LogicGenerators.IsKnown(family) && task.Seed is { } seed && task.Difficulty is { } difficulty)
         {
             LogicPuzzle puzzle;
@@ -28,6 +38,13 @@ public sealed class LogicVerifier : PureVerifier
         return Canonical(answer) == Canonical(task.Answer)
             ? VerificationResult.Correct("matches the reference", answer)
             : VerificationResult.Wrong($"expected '{LogicGrades.Short(task.Answer)}'", answer);
+    }
+
+    private static int CountAnswerTags(string text)
+    {
+        var count = 0;
+        for (var i = text.IndexOf("<answer>", StringComparison.OrdinalIgnoreCase); i >= 0; i = text.IndexOf("<answer>", i + 8, StringComparison.OrdinalIgnoreCase)) count++;
+        return count;
     }
 
     private static string Canonical(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c))).ToLowerInvariant().TrimEnd('.');

@@ -1,11 +1,13 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace ProRL.Tasks.Sandbox;
 
-/// <summary>What this Linux host offers for isolation, probed once per process.</summary>
-public sealed partial record HostIsolation(bool IsRoot, string? Bwrap, bool UnshareWorks, string? Prlimit, string? Setpriv)
+/// <summary>
+/// The isolation tools this Linux host has, found once per process. Whether they actually work (a container may forbid
+/// namespaces) is checked by <see cref="ProcessSandbox"/>'s start-up self-test, which runs python in the real sandbox.
+/// </summary>
+public sealed partial record HostIsolation(bool IsRoot, string? Bwrap, string? Unshare, string? Prlimit, string? Setpriv, string? PivotRoot)
 {
     private static readonly Lazy<HostIsolation> Probed = new(Probe);
 
@@ -16,14 +18,8 @@ public sealed partial record HostIsolation(bool IsRoot, string? Bwrap, bool Unsh
     private static HostIsolation Probe()
     {
         var isRoot = OperatingSystem.IsLinux() && NativeMethods.geteuid() == 0;
-        var bwrap = FindOnPath("bwrap");
-        // bwrap may be installed but unusable (no user namespaces in a container): test it before trusting it.
-        if (bwrap is not null && !Succeeds(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--unshare-net", "--unshare-pid", "--die-with-parent", "true"]))
-            bwrap = null;
-        var unshare = FindOnPath("unshare");
-        var unshareArgs = isRoot ? new[] { "--net", "--pid", "--fork", "--kill-child", "true" } : ["--map-root-user", "--net", "--pid", "--fork", "--kill-child", "true"];
-        var unshareWorks = unshare is not null && Succeeds(unshare, unshareArgs);
-        return new HostIsolation(isRoot, bwrap, unshareWorks, FindOnPath("prlimit"), isRoot ? FindOnPath("setpriv") : null);
+        return new HostIsolation(isRoot, FindOnPath("bwrap"), FindOnPath("unshare"), FindOnPath("prlimit"), FindOnPath("setpriv"),
+            FindOnPath("pivot_root") ?? FindOnPath("/usr/sbin/pivot_root") ?? FindOnPath("/sbin/pivot_root"));
     }
 
     public static string? FindOnPath(string program)
@@ -33,22 +29,6 @@ public sealed partial record HostIsolation(bool IsRoot, string? Bwrap, bool Unsh
         return path.Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program))
             .FirstOrDefault(File.Exists);
-    }
-
-    private static bool Succeeds(string program, IEnumerable<string> arguments)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in arguments) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            if (!p.WaitForExit(10_000)) { p.Kill(true); return false; }
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
     }
 
     /// <summary>True when every directory on the way to <paramref name="path"/> is searchable, and the file executable, by anyone.</summary>

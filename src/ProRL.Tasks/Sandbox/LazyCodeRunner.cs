@@ -14,6 +14,16 @@ public sealed class LazyCodeRunner(Func<ICodeRunner> create, Action<Exception>? 
 
     public string IsolationDescription => _runner.IsValueCreated ? _runner.Value.IsolationDescription : "not started";
 
+    /// <summary>Creates the runner now; a failure is reported once and every later run is refused with it.</summary>
+    public void Start()
+    {
+        try { _ = _runner.Value; }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (Interlocked.Exchange(ref _reported, 1) == 0) reportFailure?.Invoke(e);
+        }
+    }
+
     public Task<SandboxResult> RunPythonAsync(SandboxRequest request, CancellationToken cancellationToken = default)
     {
         ICodeRunner runner;

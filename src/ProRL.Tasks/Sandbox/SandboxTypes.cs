@@ -39,18 +39,32 @@ public interface ICodeRunner
     Task<SandboxResult> RunPythonAsync(SandboxRequest request, CancellationToken cancellationToken = default);
 }
 
-/// <summary>How hard the sandbox insists on bubblewrap.</summary>
+/// <summary>Whether code may run without namespace isolation.</summary>
 public enum SandboxIsolation
 {
-    /// <summary>Use bubblewrap when installed; otherwise rlimits + network namespace, with one warning.</summary>
+    /// <summary>Bubblewrap, or the same view built with util-linux <c>unshare</c>; refuse to start when neither works.</summary>
+    Require,
+    /// <summary>No namespaces: rlimits (and, as root, an unprivileged uid) only. The code sees the host's filesystem.</summary>
+    NoneUnsafe,
+}
+
+/// <summary>Which tool builds the namespaces under <see cref="SandboxIsolation.Require"/>.</summary>
+public enum SandboxBackend
+{
+    /// <summary>Bubblewrap when installed, otherwise util-linux <c>unshare</c>.</summary>
     Auto,
-    /// <summary>Refuse to start without bubblewrap.</summary>
-    RequireBubblewrap,
+    Bubblewrap,
+    /// <summary>util-linux <c>unshare</c> + <c>pivot_root</c>; forced in tests so that the fallback is exercised where bwrap exists.</summary>
+    Namespaces,
 }
 
 public sealed record ProcessSandboxOptions
 {
-    public SandboxIsolation Isolation { get; init; } = SandboxIsolation.Auto;
+    /// <summary>Environment variable that overrides <see cref="Backend"/> (<c>bubblewrap</c> or <c>namespaces</c>).</summary>
+    public const string BackendVariable = "PRORL_SANDBOX_BACKEND";
+
+    public SandboxIsolation Isolation { get; init; } = SandboxIsolation.Require;
+    public SandboxBackend Backend { get; init; } = SandboxBackend.Auto;
     /// <summary>python3 executable; resolved on PATH when not rooted.</summary>
     public string Python { get; init; } = "python3";
     /// <summary>
@@ -59,6 +73,8 @@ public sealed record ProcessSandboxOptions
     /// </summary>
     public int UidBase { get; init; } = 200000;
     public int MaxConcurrency { get; init; } = System.Math.Max(1, Environment.ProcessorCount);
-    /// <summary>Receives the single "isolation is weaker" warning; stderr when null.</summary>
+    /// <summary>Size of each private writable tmpfs (/tmp and the working directory) inside the sandbox.</summary>
+    public int TmpfsMegabytes { get; init; } = 64;
+    /// <summary>Receives the warning printed when isolation is switched off; stderr when null.</summary>
     public Action<string>? Warn { get; init; }
 }

@@ -14,7 +14,7 @@ public enum FormatRequirement
 {
     /// <summary>No format check; the verifier looks at the text after the last <c>&lt;/think&gt;</c>.</summary>
     None,
-    /// <summary>The response must be <c>&lt;think&gt;…&lt;/think&gt;</c> then a non-empty answer, else reward 0.</summary>
+    /// <summary>The response must be a non-empty <c>&lt;think&gt;…&lt;/think&gt;</c> then a non-empty answer, else reward 0.</summary>
     ThinkThenAnswer,
 }
 
@@ -46,12 +46,22 @@ public sealed class RewardScorer
             new IfEvalVerifier(),
         ], format);
 
+    private static bool ThinkingIsEmpty(string response)
+    {
+        var text = response.TrimStart();
+        var close = text.IndexOf("</think>", StringComparison.Ordinal);
+        return close >= "<think>".Length && text["<think>".Length..close].Trim().Length == 0;
+    }
+
     public async ValueTask<VerificationResult> ScoreAsync(TaskItem task, string response, CancellationToken cancellationToken = default)
     {
         if (!_verifiers.TryGetValue(task.Domain, out var verifier))
             return VerificationResult.Wrong($"no verifier for domain '{task.Domain}'");
         if (Format == FormatRequirement.ThinkThenAnswer && !ResponseText.HasThinkThenAnswerFormat(response))
             return VerificationResult.Malformed("format: expected <think>…</think> followed by an answer");
+        // An empty <think></think> meets the letter of the format check, not its purpose.
+        if (Format == FormatRequirement.ThinkThenAnswer && ThinkingIsEmpty(response))
+            return VerificationResult.Malformed("format: the <think></think> block is empty");
         try
         {
             return await verifier.VerifyAsync(task, ResponseText.AfterThinking(response), cancellationToken).ConfigureAwait(false);

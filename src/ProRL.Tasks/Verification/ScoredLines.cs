@@ -49,7 +49,7 @@ public static class ScoredLines
             var response = row["response"] is JsonValue v && v.GetValueKind() == JsonValueKind.String
                 ? v.GetValue<string>()
                 : throw new FormatException("no 'response' string");
-            var task = TaskJson.FromJson(taskJson, $"line-{lineNumber}");
+            var task = TaskJson.FromJson(taskJson, $"line-{lineNumber}", requirePrompt: false);
             var result = await scorer.ScoreAsync(task, response, cancellationToken).ConfigureAwait(false);
             return new ScoredLine(lineNumber, task.Domain, result, null, row);
         }

@@ -7,8 +7,8 @@ public sealed class SandboxOptions : IOptionsSection
 {
     public static string SectionName => "Sandbox";
 
-    public const string Auto = "auto";
-    public const string RequireBubblewrap = "require-bubblewrap";
+    public const string Require = "require";
+    public const string NoneUnsafe = "none-unsafe";
 
     [Required]
     public string PythonPath { get; set; } = "python3";
@@ -32,9 +32,12 @@ public sealed class SandboxOptions : IOptionsSection
     [Range(1, 100)]
     public int MaxParallel { get; set; } = 2;
 
-    /// <summary><c>auto</c> uses bubblewrap when installed; <c>require-bubblewrap</c> refuses to run code without it.</summary>
-    [OneOf(Auto, RequireBubblewrap)]
-    public string Isolation { get; set; } = Auto;
+    /// <summary>
+    /// <c>require</c>: code runs in bubblewrap or, where it is missing, util-linux namespaces; when neither works, code
+    /// tasks are refused. <c>none-unsafe</c>: code runs without namespaces and can read the host's files.
+    /// </summary>
+    [OneOf(Require, NoneUnsafe)]
+    public string Isolation { get; set; } = Require;
 }
 
 public sealed class SandboxOptionsValidator : SectionValidator<SandboxOptions>

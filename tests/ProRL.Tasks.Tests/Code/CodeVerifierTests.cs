@@ -27,12 +27,64 @@ public class CodeVerifierTests
     }
 
     [Fact]
-    public async Task A_program_cannot_forge_pass_lines_without_the_nonce()
+    public async Task A_program_cannot_forge_pass_lines()
     {
         var task = AssertTask("assert False", "assert False");
         var code = "import sys\nfor i in range(2):\n    print('0:%d:PASS' % i)\n    sys.stdout.write('PASS\\n')";
         var result = await Verifier(Sandbox).VerifyAsync(task, Fenced(code));
         Assert.Equal(0.0, result.Reward);
+    }
+
+    [Fact]
+    public async Task Common_assert_shapes_are_checked_outside_the_solution_and_honest_answers_pass()
+    {
+        var task = AssertTask(
+            "assert math.isclose(root(2.0), 1.4142135, rel_tol=1e-6)",
+            "import math\nassert abs(root(9.0) - 3) < 1e-9",
+            "s = Stack()\ns.push(3)\ns.push(4)\nassert s.pop() == 4\nassert s.pop() == 3",
+            "expected = [1, 4, 9]\nassert list(map(square, [1, 2, 3])) == expected",
+            "assert sorted(pair()) == [1, 2]",
+            "assert pair() == (2, 1)",
+            "assert table() == {'a': [1, 2], 'b': {3}}",
+            "assert nothing() is None",
+            "assert square(3) and not square(0)",
+            "assert isinstance(square(2), int)",
+            "assert square(10 ** 20) == 10 ** 40");
+        var code = """
+            import math
+            def root(x):
+                return math.sqrt(x)
+            class Stack:
+                def __init__(self):
+                    self.items = []
+                def push(self, x):
+                    self.items.append(x)
+                def pop(self):
+                    return self.items.pop()
+            def square(x):
+                return x * x
+            def pair():
+                return (2, 1)
+            def table():
+                return {'b': {3}, 'a': [1, 2]}
+            def nothing():
+                return None
+            """;
+        var result = await Verifier(Sandbox).VerifyAsync(task, Fenced(code));
+        Assert.True(result.Reward == 1.0, result.Reason);
+        // Type-strict where python is loose only for bool: a tuple is not a list, True is not 1.
+        var strict = AssertTask("assert pair() == [2, 1]", "assert one() == 1", "assert half() == 0.5");
+        var typed = await Verifier(Sandbox).VerifyAsync(strict, Fenced("def pair():\n    return (2, 1)\ndef one():\n    return True\ndef half():\n    return 1 / 2"));
+        Assert.Equal("1/3 tests passed", typed.Reason);
+    }
+
+    [Fact]
+    public async Task Tests_that_cannot_be_checked_outside_the_solution_fail_with_a_reason()
+    {
+        var task = AssertTask("for i in range(3):\n    assert f(i) == i", "f(1)", "assert f(2) == 2");
+        var result = await Verifier(Sandbox).VerifyAsync(task, Fenced("def f(x):\n    return x"));
+        Assert.Equal(1.0 / 3.0, result.Reward, 9);
+        Assert.StartsWith("1/3 tests passed; 2 test(s) cannot be checked outside the solution", result.Reason);
     }
 
     [Fact]
@@ -75,36 +127,41 @@ public class CodeVerifierTests
     }
 
     [Fact]
-    public void Bubblewrap_can_be_required_and_its_absence_is_refused_with_a_clear_message()
+    public void Without_bubblewrap_or_unshare_code_is_refused_with_what_to_install()
     {
-        var noBwrap = HostIsolation.Current with { Bwrap = null };
-        var ex = Assert.Throws<InvalidOperationException>(() => new ProcessSandbox(new ProcessSandboxOptions { Isolation = SandboxIsolation.RequireBubblewrap }, noBwrap));
+        var nothing = HostIsolation.Current with { Bwrap = null, Unshare = null };
+        var ex = Assert.Throws<InvalidOperationException>(() => new ProcessSandbox(new ProcessSandboxOptions(), nothing));
         Assert.Contains("bubblewrap", ex.Message);
+        Assert.Contains("none-unsafe", ex.Message);
+        var bwrapAsked = Assert.Throws<InvalidOperationException>(() => new ProcessSandbox(new ProcessSandboxOptions { Backend = SandboxBackend.Bubblewrap }, nothing));
+        Assert.Contains("bwrap", bwrapAsked.Message);
     }
 
     [Fact]
-    public void The_bubblewrap_command_isolates_network_pid_and_filesystem()
+    public void The_sandbox_commands_show_only_the_runtime_and_private_directories()
     {
-        var host = new HostIsolation(IsRoot: true, Bwrap: "/usr/bin/bwrap", UnshareWorks: true, Prlimit: "/usr/bin/prlimit", Setpriv: "/usr/bin/setpriv");
-        var argv = ProcessSandbox.BuildCommand(host, "/tmp/w", "/usr/bin/python3", ["h.py"], TightLimits, 61003);
-        var text = string.Join(' ', argv);
-        Assert.Equal("/usr/bin/bwrap", argv[0]);
-        foreach (var expected in new[] { "--ro-bind / /", "--bind /tmp/w /tmp/w", "--unshare-net", "--unshare-pid", "--die-with-parent",
-                     "--as=268435456", "--cpu=2", "--nproc=8", "--core=0", "--reuid=61003", "/usr/bin/python3 -I -B h.py" })
-            Assert.Contains(expected, text);
-        var fallback = ProcessSandbox.BuildCommand(host with { Bwrap = null }, "/tmp/w", "/usr/bin/python3", ["h.py"], TightLimits, null);
-        Assert.Equal(["unshare", "--net", "--pid", "--fork", "--kill-child", "--"], fallback.Take(6));
+        var host = new HostIsolation(IsRoot: true, Bwrap: "/usr/bin/bwrap", Unshare: "/usr/bin/unshare", Prlimit: "/usr/bin/prlimit", Setpriv: "/usr/bin/setpriv",
+            PivotRoot: "/usr/sbin/pivot_root");
+        var bwrap = string.Join(' ', ProcessSandbox.BuildCommand(ProcessSandbox.Backend.Bubblewrap, host, "/tmp/w", "/usr/bin/python3", "/usr", ["h.py"], TightLimits, 61003));
+        Assert.StartsWith("/usr/bin/bwrap", bwrap);
+        foreach (var expected in new[] { "--ro-bind /usr /usr", "--bind /tmp/w/files /work", "--tmpfs /tmp", "--unshare-net", "--unshare-pid", "--die-with-parent",
+                     "--as=268435456", "--cpu=2", "--nproc=8", "--core=0", "--reuid=61003", "--bounding-set=-all", "/usr/bin/python3 -I -B h.py" })
+            Assert.Contains(expected, bwrap);
+        Assert.DoesNotContain("--ro-bind / /", bwrap);
+        var ns = ProcessSandbox.BuildCommand(ProcessSandbox.Backend.Namespaces, host with { IsRoot = false }, "/tmp/w", "/usr/bin/python3", "/usr", ["h.py"], TightLimits, null);
+        Assert.Equal(["/usr/bin/unshare", "--user", "--map-root-user", "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child"], ns.Take(10));
+        var setup = ns[^2];
+        Assert.Contains("pivot_root' . .oldroot && umount -l /.oldroot", setup);
+        Assert.Contains("mount -t proc", setup);
+        Assert.DoesNotContain("/tmp/w/files /", setup.Replace("cp -R '/tmp/w/files'/.", ""));
     }
 
     [Fact]
-    public async Task Without_bubblewrap_the_fallback_still_runs_code_and_warns_once()
+    public async Task The_namespace_backend_runs_code_when_forced()
     {
-        var host = HostIsolation.Current with { Bwrap = null };
-        var warnings = new List<string>();
-        var sandbox = new ProcessSandbox(new ProcessSandboxOptions { Warn = warnings.Add }, host);
-        _ = new ProcessSandbox(new ProcessSandboxOptions { Warn = warnings.Add }, host);
-        Assert.True(warnings.Count <= 1);
-        Assert.DoesNotContain("bubblewrap", sandbox.IsolationDescription);
+        var sandbox = new ProcessSandbox(new ProcessSandboxOptions { Backend = SandboxBackend.Namespaces });
+        Assert.Equal(ProcessSandbox.Backend.Namespaces, sandbox.ActiveBackend);
+        Assert.Contains("unshare", sandbox.IsolationDescription);
         var result = await Verifier(sandbox).VerifyAsync(AssertTask("assert f() == 2"), Fenced("def f():\n    return 2"));
         Assert.Equal(1.0, result.Reward);
     }

@@ -28,8 +28,8 @@ public class IfEvalVerifierTests
         { "detectable_format:multiple_sections", """{"section_spliter": "SECTION", "num_sections": 2}""", "SECTION 1\na\nSECTION 2\nb", "SECTION 1\na" },
         { "detectable_format:title", null, "<<My Poem>>\nroses", "My Poem\nroses" },
         { "detectable_format:constrained_response", null, "My answer is yes.", "Yes." },
-        { "change_case:english_lowercase", null, "all lower case", "Not all lower" },
-        { "change_case:english_capital", null, "ALL CAPS HERE", "ALL CAPS here" },
+        { "change_case:english_lowercase", null, "this answer is written in lower case", "This answer is Not all lower case" },
+        { "change_case:english_capital", null, "THIS ANSWER IS IN CAPITAL LETTERS", "THIS ANSWER IS IN CAPITAL letters" },
         { "change_case:capital_word_frequency", """{"capital_frequency": 2, "capital_relation": "less than"}""", "ONE capital word", "TWO CAPITAL words" },
         { "startend:end_checker", """{"end_phrase": "Any other questions?"}""", "Text. Any other questions?", "Any other questions? Text." },
         { "startend:quotation", null, "\"wrapped\"", "not \"wrapped\"" },
@@ -37,6 +37,9 @@ public class IfEvalVerifierTests
         { "detectable_content:postscript", """{"postscript_marker": "P.S."}""", "Hello.\nP.S. see you", "Hello. No postscript." },
         { "detectable_content:postscript", """{"postscript_marker": "P.P.S"}""", "Hi\nP.P.S more", "Hi\nP.S. more" },
         { "combination:two_responses", null, "first answer\n******\nsecond answer", "same\n******\nsame" },
+        { "language:response_language", """{"language": "fr"}""", "Nous sommes allés au marché ce matin pour acheter du pain.", "We went to the market this morning to buy bread." },
+        { "language:response_language", """{"language": "kn"}""", "ಹೌದು, ಹ್ಯಾಂಬರ್ಗರ್ಗಳು ಸ್ಯಾಂಡ್ವಿಚ್ಗಳು.", "12345" },
+        { "length_constraints:number_sentences", """{"num_sentences": 3, "relation": "less than"}""", "1. apples are red.\n2. pears are green.", "One. Two. Three." },
         { "combination:repeat_prompt", """{"prompt_to_repeat": "Name a fruit."}""", "Name a fruit. Apple.", "Apple. Name a fruit." },
     };
 
@@ -51,7 +54,7 @@ public class IfEvalVerifierTests
 
     [Fact]
     public void At_least_twenty_instruction_types_are_supported() =>
-        Assert.True(IfEvalInstructions.Checkers.Count >= 20, $"{IfEvalInstructions.Checkers.Count}");
+        Assert.True(IfEvalInstructions.Checkers.Count >= 25, $"{IfEvalInstructions.Checkers.Count}");
 
     [Fact]
     public void Loose_scoring_forgives_a_preamble_line_and_markdown_asterisks()
@@ -60,7 +63,7 @@ public class IfEvalVerifierTests
         var outcome = IfEvalVerifier.Check(instruction, "Sure, here it is:\n\"wrapped\"");
         Assert.False(outcome.Strict);
         Assert.True(outcome.Loose);
-        var title = IfEvalVerifier.Check(IfEvalInstruction.Create("change_case:english_lowercase"), "**Title**\nall lower");
+        var title = IfEvalVerifier.Check(IfEvalInstruction.Create("change_case:english_lowercase"), "**Title**\nthis is all in lower case");
         Assert.False(title.Strict);
         Assert.True(title.Loose);
     }
@@ -84,7 +87,7 @@ public class IfEvalVerifierTests
     [Fact]
     public void Unsupported_ids_and_bad_kwargs_fail_the_instruction_with_a_reason_instead_of_throwing()
     {
-        var unsupported = IfEvalVerifier.Check(IfEvalInstruction.Create("language:response_language", new { language = "fr" }), "bonjour");
+        var unsupported = IfEvalVerifier.Check(IfEvalInstruction.Create("language:made_up", new { language = "fr" }), "bonjour");
         Assert.False(unsupported.Strict);
         Assert.Equal("unsupported instruction", unsupported.Problem);
         var bad = IfEvalVerifier.Check(IfEvalInstruction.Create("length_constraints:number_words", new { num_words = "many" }), "x");

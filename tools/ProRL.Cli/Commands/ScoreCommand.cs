@@ -10,6 +10,8 @@ namespace ProRL.Cli.Commands;
 /// <summary>
 /// `prorl score --input FILE.jsonl [--out FILE]`: scores lines <c>{"task": TASK, "response": TEXT}</c> with the domain
 /// verifiers and prints per-domain means; with --out, writes each line back with <c>reward</c> and <c>reason</c>.
+/// A task needs its reference (answer, tests, instructions), not its prompt. `prorl score --audit` lists, per domain,
+/// the hack classes the verifiers are tested against.
 /// </summary>
 public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
 {
@@ -24,11 +26,15 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         [CommandOption("--format <CHECK>"), Description("R1 format check: none (default) or think (<think>…</think> then the answer).")]
         public string Format { get; init; } = "none";
 
+        [CommandOption("--audit"), Description("List, per domain, the reward hacks the verifiers are tested against, and exit.")]
+        public bool Audit { get; init; }
+
         [CommandOption("--concurrency <N>"), Description("Lines scored at once (code runs are capped by the sandbox too).")]
         public int Concurrency { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
         public override ValidationResult Validate()
         {
+            if (Audit) return ValidationResult.Success();
             if (string.IsNullOrWhiteSpace(Input)) return ValidationResult.Error("--input is required");
             if (!File.Exists(Input)) return ValidationResult.Error($"--input: file not found: {Input}");
             if (Format is not ("none" or "think")) return ValidationResult.Error($"--format must be 'none' or 'think', not '{Format}'");
@@ -39,6 +45,19 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Audit)
+        {
+            var audit = new Table().AddColumns("domain", "hack class", "what it tries");
+            foreach (var domain in HackClasses.Domains)
+            {
+                var classes = HackClasses.For(domain).ToList();
+                if (classes.Count == 0) audit.AddRow(domain, "[grey](none listed)[/]", "");
+                foreach (var h in classes) audit.AddRow(Markup.Escape(domain), Markup.Escape(h.Id), Markup.Escape(h.Description));
+            }
+            AnsiConsole.Write(audit);
+            AnsiConsole.MarkupLine("Each class has red-team tests (tests/ProRL.Tasks.Tests/RedTeam) that earn 0 while the honest answer earns 1.");
+            return 0;
+        }
         var lines = await File.ReadAllLinesAsync(settings.Input!, cancellationToken);
         var format = settings.Format == "think" ? FormatRequirement.ThinkThenAnswer : FormatRequirement.None;
         // The sandbox is only built when a code task is present, so other domains score on hosts without it.
@@ -46,7 +65,7 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         {
             MaxConcurrency = settings.Concurrency,
             Warn = m => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(m)}[/]"),
-        }));
+        }), e => AnsiConsole.MarkupLine($"[red]code answers are refused (scored 0): {Markup.Escape(e.Message)}[/]"));
         var scorer = RewardScorer.CreateDefault(codeRunner, format);
         var scored = await ScoredLines.ScoreAsync(scorer, lines, settings.Concurrency, cancellationToken);
 

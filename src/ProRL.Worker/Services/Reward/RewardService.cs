@@ -66,12 +66,13 @@ public sealed class RewardService(
             {
                 Python = sandbox.PythonPath,
                 MaxConcurrency = sandbox.MaxParallel,
-                Isolation = sandbox.Isolation == SandboxOptions.RequireBubblewrap ? SandboxIsolation.RequireBubblewrap : SandboxIsolation.Auto,
+                Isolation = sandbox.Isolation == SandboxOptions.NoneUnsafe ? SandboxIsolation.NoneUnsafe : SandboxIsolation.Require,
                 Warn = message => logger.LogWarning("{Message}", message),
             }),
-            // The sandbox's messages name what is missing (prlimit, bwrap, python); the stack trace helps only at Debug.
-            e => logger.LogError(logger.IsEnabled(LogLevel.Debug) ? e : null,
-                "The code sandbox could not start: {Message} Code answers are scored 0 until this is fixed (see Sandbox:* options).", e.Message));
+            // The sandbox's messages name what is missing and what to install; the stack trace helps only at Debug.
+            e => logger.LogError(logger.IsEnabled(LogLevel.Debug) ? e : null, "Code answers are refused (scored 0): {Reason}", e.Message));
+        // Started now, so that a host that cannot isolate code says so at start-up rather than at the first code answer.
+        runner.Start();
         var format = string.Equals(tasks.ResponseFormat, TasksOptions.ThinkThenAnswer, StringComparison.OrdinalIgnoreCase)
             ? FormatRequirement.ThinkThenAnswer
             : FormatRequirement.None;
