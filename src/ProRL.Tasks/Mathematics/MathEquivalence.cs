@@ -176,10 +176,30 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
         if (double.IsInfinity(vr) || double.IsInfinity(vc))
             return vr == vc && reference.MentionsInfinity && candidate.MentionsInfinity;
         if (candidateDecimal is { } d1 && referenceDecimal is null)
-            return d1.SignificantDigits >= MinimumSignificantDigits && System.Math.Abs(vr - vc) < d1.Unit.ToDouble() + 4e-16 * System.Math.Abs(vr);
+            return d1.SignificantDigits >= MinimumSignificantDigits && WithinUnit(reference, vr, d1, half: false);
         if (referenceDecimal is { } d2 && candidateDecimal is null)
-            return System.Math.Abs(vr - vc) <= d2.Unit.ToDouble() / 2 + 4e-16 * System.Math.Abs(vr);
-        return Close(vr, vc, 1e-12);
+            return WithinUnit(candidate, vc, d2, half: true);
+        if (!Close(vr, vc, 1e-12)) return false;
+        // Equal in double precision: confirm with as many digits as the literals could hide a near miss in.
+        var digits = 40 + 2 * (HighPrecision.LiteralDigits(reference) + HighPrecision.LiteralDigits(candidate));
+        if (HighPrecision.Evaluate(reference, digits + 10) is not { } hr || HighPrecision.Evaluate(candidate, digits + 10) is not { } hc) return true;
+        var allowance = BigInteger.Max(BigInteger.Pow(10, 10), BigInteger.Max(BigInteger.Abs(hr), BigInteger.Abs(hc)) / BigInteger.Pow(10, digits));
+        return BigInteger.Abs(hr - hc) <= allowance;
+    }
+
+    /// <summary>|value − decimal| within one unit (half a unit for a reference) of the decimal's last digit, in high precision where possible.</summary>
+    private static bool WithinUnit(MathExpression exact, double value, DecimalLiteral d, bool half)
+    {
+        var digits = System.Math.Max(20, (int)System.Math.Ceiling(-BigInteger.Log10(d.Unit.Numerator) + BigInteger.Log10(d.Unit.Denominator)) + 20);
+        if (digits <= 3000 && HighPrecision.Evaluate(exact, digits) is { } hv)
+        {
+            var scaled = new Fraction(hv, BigInteger.Pow(10, digits));
+            var limit = half ? d.Unit.Divide(new Fraction(2)) : d.Unit;
+            var distance = Distance(scaled, d.Value);
+            return half ? distance.CompareTo(limit) <= 0 : distance.CompareTo(limit) < 0;
+        }
+        var unit = d.Unit.ToDouble() * (half ? 0.5 : 1.0);
+        return System.Math.Abs(value - d.Value.ToDouble()) <= unit + 4e-16 * System.Math.Abs(value);
     }
 
     private bool CandidateApproximates(Fraction exact, DecimalLiteral candidate) =>
