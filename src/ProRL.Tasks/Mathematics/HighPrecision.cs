@@ -7,20 +7,23 @@ namespace ProRL.Tasks.Mathematics;
 /// Fixed-point evaluation to a chosen number of decimal digits, for values that are not rational: + − × ÷, rational
 /// powers, roots, |x|, π and e. Used to confirm a double-precision "equal" between irrational values, so that a
 /// fraction hiding a near miss of a surd (<c>3880899/2744210</c> for <c>√2</c>, off by 5e-14) is still told apart.
-/// Returns null for anything else (trigonometric functions, logarithms: those stay with double precision).
+/// Returns null for anything else (trigonometric functions, logarithms: those stay with double precision), and
+/// throws <see cref="BoundExceededException"/> where the value is beyond the work bounds (<c>10^{-10^{10}}</c>).
 /// </summary>
 internal static class HighPrecision
 {
     private const int MaxDigits = 3000;
     private const long MaxBits = 200_000;
 
-    /// <summary>The value times 10^digits, rounded toward zero; null when unsupported or too large.</summary>
+    internal sealed class BoundExceededException() : Exception("beyond the bounds of exact evaluation");
+
+    /// <summary>The value times 10^digits, rounded toward zero; null when unsupported.</summary>
     public static BigInteger? Evaluate(MathExpression e, int digits)
     {
-        if (digits > MaxDigits) return null;
+        if (digits > MaxDigits) throw new BoundExceededException();
         var scale = BigInteger.Pow(10, digits);
         try { return Eval(e, scale, digits, 0); }
-        catch (ArithmeticException) { return null; }
+        catch (DivideByZeroException) { return null; }
     }
 
     /// <summary>Decimal digits written in the literals of an expression (numerators and denominators).</summary>
@@ -67,7 +70,7 @@ internal static class HighPrecision
             default:
                 return null;
         }
-        return result is { } r && r.GetBitLength() > MaxBits ? null : result;
+        return result is { } r && r.GetBitLength() > MaxBits ? throw new BoundExceededException() : result;
     }
 
     private static BigInteger? Binary(BinaryExpr b, BigInteger scale, int digits, int depth)
@@ -87,9 +90,10 @@ internal static class HighPrecision
     /// <summary>x^(p/q) for an exactly rational exponent: an integer power, then a q-th root (odd q keeps the sign).</summary>
     private static BigInteger? Power(BinaryExpr b, BigInteger scale, int digits, int depth)
     {
-        if (b.Right.TryExact(Empty) is not { } exponent) return null;
-        if (exponent.Denominator > 64 || BigInteger.Abs(exponent.Numerator) > ExactLimits.MaxExponent) return null;
+        if (b.Right.TryExact(Empty) is not { } exponent)
+            return b.Right.Variables.Count == 0 && HasOnlyArithmetic(b.Right) ? throw new BoundExceededException() : null;
         if (Eval(b.Left, scale, digits, depth) is not { } x) return null;
+        if (exponent.Denominator > 64 || BigInteger.Abs(exponent.Numerator) > ExactLimits.MaxExponent) throw new BoundExceededException();
         var p = (int)exponent.Numerator;
         var q = (int)exponent.Denominator;
         if (x.IsZero) return p > 0 ? BigInteger.Zero : null;
@@ -109,12 +113,21 @@ internal static class HighPrecision
             if ((power & 1) == 1) result = result * baseValue / scale;
             power >>= 1;
             if (power > 0) baseValue = baseValue * baseValue / scale;
-            if (result.GetBitLength() > MaxBits || baseValue.GetBitLength() > MaxBits) return null;
+            if (result.GetBitLength() > MaxBits || baseValue.GetBitLength() > MaxBits) throw new BoundExceededException();
         }
         if (p < 0) result = result.IsZero ? BigInteger.Zero : scale * scale / result;
         var oddSign = negative && Math.Abs(p) % 2 == 1;
         return oddSign ? -result : result;
     }
+
+    /// <summary>Only numbers and + − × ÷ ^: an exponent of that kind that is not exactly rational was too large to compute.</summary>
+    private static bool HasOnlyArithmetic(MathExpression e) => e switch
+    {
+        NumberExpr => true,
+        UnaryExpr u => HasOnlyArithmetic(u.Operand),
+        BinaryExpr b => HasOnlyArithmetic(b.Left) && HasOnlyArithmetic(b.Right),
+        _ => false,
+    };
 
     /// <summary>Integer q-th root (floor) by Newton's method.</summary>
     private static BigInteger Root(BigInteger n, int q)

@@ -48,7 +48,8 @@ public static partial class LatexNormalizer
     public static string Normalize(string text)
     {
         if (text.Length > 4000) text = text[..4000];
-        var s = StripMathDelimiters(text.Trim());
+        // Thin, narrow and non-breaking spaces are spaces (digit groups: 1 000).
+        var s = StripMathDelimiters(text.Replace('\u2009', ' ').Replace('\u202F', ' ').Replace('\u00A0', ' ').Trim());
         if (!s.Contains("matrix", StringComparison.Ordinal) && !s.Contains("array", StringComparison.Ordinal))
             s = DoubledBackslash().Replace(s, "\\"); // answers stored with escaped backslashes: \\frac → \frac
         s = s.Replace(",\\! ", ",").Replace(",\\!", ",").Replace("\\qquad", " ").Replace("\\quad", " "); // 11,\! 111 and \quadx_2

@@ -182,16 +182,29 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
         if (!Close(vr, vc, 1e-12)) return false;
         // Equal in double precision: confirm with as many digits as the literals could hide a near miss in.
         var digits = 40 + 2 * (HighPrecision.LiteralDigits(reference) + HighPrecision.LiteralDigits(candidate));
-        if (HighPrecision.Evaluate(reference, digits + 10) is not { } hr || HighPrecision.Evaluate(candidate, digits + 10) is not { } hc) return true;
-        var allowance = BigInteger.Max(BigInteger.Pow(10, 10), BigInteger.Max(BigInteger.Abs(hr), BigInteger.Abs(hc)) / BigInteger.Pow(10, digits));
-        return BigInteger.Abs(hr - hc) <= allowance;
+        BigInteger? hr, hc;
+        try
+        {
+            hr = HighPrecision.Evaluate(reference, digits + 10);
+            hc = HighPrecision.Evaluate(candidate, digits + 10);
+        }
+        catch (HighPrecision.BoundExceededException)
+        {
+            return false; // too large to decide (1 + 10^{-10^{10}}): not equal, unless the texts are identical
+        }
+        if (hr is null || hc is null) return true; // trigonometric or logarithmic: double precision is the best we have
+        var allowance = BigInteger.Max(BigInteger.Pow(10, 10), BigInteger.Max(BigInteger.Abs(hr.Value), BigInteger.Abs(hc.Value)) / BigInteger.Pow(10, digits));
+        return BigInteger.Abs(hr.Value - hc.Value) <= allowance;
     }
 
     /// <summary>|value − decimal| within one unit (half a unit for a reference) of the decimal's last digit, in high precision where possible.</summary>
     private static bool WithinUnit(MathExpression exact, double value, DecimalLiteral d, bool half)
     {
         var digits = System.Math.Max(20, (int)System.Math.Ceiling(-BigInteger.Log10(d.Unit.Numerator) + BigInteger.Log10(d.Unit.Denominator)) + 20);
-        if (digits <= 3000 && HighPrecision.Evaluate(exact, digits) is { } hv)
+        BigInteger? high;
+        try { high = digits <= 3000 ? HighPrecision.Evaluate(exact, digits) : null; }
+        catch (HighPrecision.BoundExceededException) { return false; }
+        if (high is { } hv)
         {
             var scaled = new Fraction(hv, BigInteger.Pow(10, digits));
             var limit = half ? d.Unit.Divide(new Fraction(2)) : d.Unit;
