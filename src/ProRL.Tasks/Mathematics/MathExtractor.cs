@@ -355,8 +355,9 @@ public static partial class MathExtractor
     [GeneratedRegex(@"-?\\[dtc]?frac\{\s*-?\d+(?:\.\d+)?\s*\}\{\s*-?\d+(?:\.\d+)?\s*\}")]
     private static partial Regex BareFraction();
 
-    // A number standing alone: after the start, whitespace, '=' or a currency sign (so not inside a word, a
-    // denominator, a root or a bracket), not followed by a slash, digit, bracket or "-digit" (a range or expression).
-    [GeneratedRegex(@"(?<=^|[\s=$€£+\-*×÷^])(?<num>[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?(?=[^\d/]|$)|\d+,\d{2}(?!\d)|\d+(?:\.\d+)?|\.\d+)(?: \d+/\d+|/\d+)?)(?![\d/)\]]|\.\d|,\d)(?<pct>\s?(?:%|percentage|percent|pct))?")]
+    // A number standing alone: after the start, whitespace, '=', a currency sign, or an operator that follows a
+    // number (so not inside a word, a denominator, a root, a power of a variable or a bracket), and not followed by a
+    // slash, digit or closing bracket.
+    [GeneratedRegex(@"(?<=^|[\s=$€£]|[\d\s][+\-*×÷^])(?<num>[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?(?=[^\d/]|$)|\d+,\d{2}(?!\d)|\d+(?:\.\d+)?|\.\d+)(?: \d+/\d+|/\d+)?)(?![\d/)\]]|\.\d|,\d)(?<pct>\s?(?:%|percentage|percent|pct))?")]
     private static partial Regex PlainNumberPattern();
 }
