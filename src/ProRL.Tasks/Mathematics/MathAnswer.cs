@@ -55,7 +55,19 @@ public abstract partial record MathAnswer
             var parts = SplitTopLevel(s, '=');
             if (parts.Count >= 2) parts = parts.Select(p => p.Split('≈')[0].Trim()).ToList();
             else parts = SplitTopLevel(s, '≈');
-            if (parts.Count >= 2) return new EquationAnswer(parts[0], parts[^1]) { Chained = parts.Count > 2 };
+            if (parts.Count >= 2)
+            {
+                // x = a ± b states two equations.
+                var at = parts[^1].IndexOf('±');
+                if (at >= 0)
+                {
+                    var right = parts[^1];
+                    var plus = right[..at] + (at == 0 ? "" : "+") + right[(at + 1)..];
+                    var minus = right[..at] + "-" + right[(at + 1)..];
+                    return new SetAnswer(Flatten([FromNormalized($"{parts[0]} = {plus}", depth), FromNormalized($"{parts[0]} = {minus}", depth)]), Braced: false);
+                }
+                return new EquationAnswer(parts[0], parts[^1]) { Chained = parts.Count > 2 };
+            }
         }
 
         var ratio = SplitTopLevel(s, ':');
