@@ -14,7 +14,13 @@ public sealed record MathVerifierOptions
 
 /// <summary>What the verifier read and compared, for <c>prorl score --explain</c>.</summary>
 public sealed record MathExplanation(
-    string? Extracted, MathExtractionRule? Rule, string NormalizedReference, string? NormalizedCandidate, VerificationResult Result);
+    string? Extracted, MathExtractionRule? Rule, string NormalizedReference, string? NormalizedCandidate, VerificationResult Result)
+{
+    /// <summary>One line: reward, extraction rule, extracted text, and the normalised forms compared.</summary>
+    public string Describe() => Extracted is null
+        ? $"reward {Result.Reward:0.###}: nothing extracted ({Result.Reason}); reference '{NormalizedReference}'"
+        : $"reward {Result.Reward:0.###}: extracted '{Extracted}' by {MathVerifier.RuleName(Rule!.Value)}; compared '{NormalizedCandidate}' with reference '{NormalizedReference}'";
+}
 
 /// <summary>
 /// Binary reward: 1 when the extracted final answer (<see cref="MathExtractor"/>) is equivalent to the reference
