@@ -65,6 +65,9 @@ public static partial class LatexNormalizer
         s = s.Replace("−", "-").Replace("–", "-").Replace("×", "*").Replace("·", "*").Replace("÷", "/").Replace("**", "^").Replace("∞", "inf").Replace("π", "pi");
         s = s.Replace(">=", "≥").Replace("<=", "≤").Replace("!=", "≠").Replace("=>", "≥").Replace("=<", "≤");
         s = PercentWord().Replace(s, "$1");
+        s = LatexMixedNumber().Replace(s, m =>
+            long.TryParse(m.Groups["n"].Value, out var n) && long.TryParse(m.Groups["d"].Value, out var d) && d > 0 && n < d
+                ? $"({m.Groups["w"].Value}+{n}/{d})" : m.Value); // 3\frac{1}{2} is 3½, as answers write it
         s = ExpandFractions(s);
         s = ExpandRoots(s);
         s = WholeListBraces(s);
@@ -212,6 +215,9 @@ public static partial class LatexNormalizer
         var m = TrailingUnit().Match(s);
         return m.Success && m.Groups["value"].Value.Trim().Length > 0 ? m.Groups["value"].Value : s;
     }
+
+    [GeneratedRegex(@"(?<![\d.}\)^_])(?<w>\d+)\s*\\frac\s*\{\s*(?<n>\d+)\s*\}\s*\{\s*(?<d>\d+)\s*\}")]
+    private static partial Regex LatexMixedNumber();
 
     [GeneratedRegex(@"\\\\(?=[a-zA-Z{}])")]
     private static partial Regex DoubledBackslash();

@@ -55,9 +55,11 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
         var parsedReference = MathAnswer.Parse(reference);
         var parsedCandidate = MathAnswer.Parse(candidate);
         if (Equivalent(parsedReference, parsedCandidate)) return true;
-        // A percentage reference (28\%) is answered by 28 or by 0.28.
-        return LatexNormalizer.HasPercent(reference) && parsedReference is ScalarAnswer scalar
-            && Equivalent(new ScalarAnswer($"({scalar.Text})/100"), parsedCandidate);
+        // A percentage reference (28\%) is answered by 28 or by 0.28; a percentage answer (25\%) answers 25 or 0.25.
+        if (LatexNormalizer.HasPercent(reference) && parsedReference is ScalarAnswer scalar
+            && Equivalent(new ScalarAnswer($"({scalar.Text})/100"), parsedCandidate)) return true;
+        return LatexNormalizer.HasPercent(candidate) && !LatexNormalizer.HasPercent(reference) && parsedCandidate is ScalarAnswer percent
+            && Equivalent(parsedReference, new ScalarAnswer($"({percent.Text})/100"));
     }
 
     /// <summary>Reference <paramref name="a"/> against candidate <paramref name="b"/> (the order matters for decimals and labels).</summary>
@@ -139,6 +141,8 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
         if (a.Length > 0 && string.Equals(a.Replace(" ", ""), b.Replace(" ", ""), StringComparison.Ordinal)) return true;
         var x = LooksLikeWords(a) ? null : MathParser.TryParse(a);
         var y = LooksLikeWords(b) ? null : MathParser.TryParse(b);
+        // Words compare as text, ignoring case ("No" is "no"); two letters or more, so x and X stay different variables.
+        if (Word().IsMatch(a) && Word().IsMatch(b)) return string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
         if (x is null || y is null)
             return x is null && y is null && LatexNormalizer.NormalizeText(a) is { Length: > 0 } ta && ta == LatexNormalizer.NormalizeText(b);
         var variables = x.Variables.Union(y.Variables).ToList();
@@ -152,6 +156,9 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
 
     [GeneratedRegex("[a-zA-Z]{3,}")]
     private static partial Regex Words();
+
+    [GeneratedRegex("^[a-zA-Z]{2,}(?: [a-zA-Z]+)*$")]
+    private static partial Regex Word();
 
     /// <summary>The number rule of the class summary, for two values without variables.</summary>
     internal bool ConstantsEqual(MathExpression reference, MathExpression candidate)
