@@ -162,18 +162,51 @@ public sealed record MembershipAnswer(string Variable, MathAnswer Set) : MathAns
 
 public sealed partial record MatrixAnswer(IReadOnlyList<IReadOnlyList<MathAnswer>> Rows) : MathAnswer
 {
-    /// <summary>A whole answer that is one matrix environment (pmatrix, bmatrix, array…), possibly in brackets.</summary>
+    /// <summary>
+    /// A whole answer that is one matrix environment (pmatrix, bmatrix, array…), possibly in brackets, or a sum,
+    /// difference or product of such matrices (evaluated entry by entry: <c>A + B</c>, <c>A B</c>, <c>A \cdot B</c>).
+    /// </summary>
     internal static MatrixAnswer? TryParse(string raw)
     {
-        var m = MatrixEnvironment().Match(raw);
-        if (!m.Success) return null;
-        var outside = raw[..m.Index] + raw[(m.Index + m.Length)..];
-        if (OutsideNoise().Replace(outside, "").Length > 0) return null; // "A + B" or "A B" is not one matrix
+        var matches = MatrixEnvironment().Matches(raw);
+        if (matches.Count == 0 || matches.Count > 8) return null;
+        if (OutsideNoise().Replace(raw[..matches[0].Index] + raw[(matches[^1].Index + matches[^1].Length)..], "").Length > 0) return null;
+        var result = Cells(matches[0]);
+        for (var k = 1; k < matches.Count && result is not null; k++)
+        {
+            var between = raw[(matches[k - 1].Index + matches[k - 1].Length)..matches[k].Index];
+            var op = OutsideNoise().Replace(between.Replace("\\cdot", "*").Replace("\\times", "*"), "");
+            var next = Cells(matches[k]);
+            result = op switch
+            {
+                "+" or "-" => next is not null && Same(result, next) ? Combine(result, next, op) : null,
+                "" or "*" => next is not null ? Multiply(result, next) : null,
+                _ => null,
+            };
+        }
+        return result is null ? null : new MatrixAnswer(result.Select(r => (IReadOnlyList<MathAnswer>)r.Select(FromNormalized).ToList()).ToList());
+    }
+
+    private static List<List<string>>? Cells(Match m)
+    {
         var rows = m.Groups["body"].Value.Split("\\\\", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(r => r.Length > 0 && r.Replace("\\hline", "").Trim().Length > 0)
-            .Select(r => (IReadOnlyList<MathAnswer>)r.Split('&').Select(c => FromNormalized(LatexNormalizer.Normalize(c))).ToList())
+            .Select(r => r.Split('&').Select(c => LatexNormalizer.Normalize(c)).ToList())
             .ToList();
-        return rows.Count == 0 ? null : new MatrixAnswer(rows);
+        return rows.Count == 0 ? null : rows;
+    }
+
+    private static bool Same(List<List<string>> a, List<List<string>> b) =>
+        a.Count == b.Count && a.Zip(b).All(r => r.First.Count == r.Second.Count);
+
+    private static List<List<string>> Combine(List<List<string>> a, List<List<string>> b, string op) =>
+        a.Zip(b).Select(r => r.First.Zip(r.Second).Select(c => $"({c.First}){op}({c.Second})").ToList()).ToList();
+
+    private static List<List<string>>? Multiply(List<List<string>> a, List<List<string>> b)
+    {
+        if (a.Any(r => r.Count != b.Count) || b.Any(r => r.Count != b[0].Count)) return null;
+        return a.Select(row => Enumerable.Range(0, b[0].Count)
+            .Select(j => string.Join("+", row.Select((x, k) => $"({x})*({b[k][j]})"))).ToList()).ToList();
     }
 
     [GeneratedRegex(@"\\begin\{(?<env>[pbvBV]?matrix|array)\}(?:\{[lcr|\s]*\})?(?<body>.*?)\\end\{\k<env>\}", RegexOptions.Singleline)]

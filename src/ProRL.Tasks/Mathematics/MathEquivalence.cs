@@ -142,7 +142,7 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
         var x = LooksLikeWords(a) ? null : MathParser.TryParse(a);
         var y = LooksLikeWords(b) ? null : MathParser.TryParse(b);
         // Words compare as text, ignoring case ("No" is "no"); two letters or more, so x and X stay different variables.
-        if (Word().IsMatch(a) && Word().IsMatch(b)) return string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+        if (Word().IsMatch(a) && Word().IsMatch(b) && string.Equals(a, b, StringComparison.OrdinalIgnoreCase)) return true;
         if (x is null || y is null)
             return x is null && y is null && LatexNormalizer.NormalizeText(a) is { Length: > 0 } ta && ta == LatexNormalizer.NormalizeText(b);
         var variables = x.Variables.Union(y.Variables).ToList();

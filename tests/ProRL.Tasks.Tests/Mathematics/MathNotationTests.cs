@@ -72,6 +72,10 @@ public class MathNotationTests
         { "membership against interval", "[-2, 7]", "x \\in [-2,7]", true },
         { "membership against inequality", "-2 \\le x \\le 7", "x \\in [-2,7]", true },
         { "membership union", "(2, 12) \\cup (12, 102)", "x \\in (2,12) \\cup (12,102)", true },
+        { "absolute value chain", "1\\leq|z|\\leq \\frac{3}{2}", "z \\in \\left[-\\frac{3}{2}, -1\\right] \\cup \\left[1, \\frac{3}{2}\\right]", true },
+        { "absolute value chain, half", "1\\leq|z|\\leq \\frac{3}{2}", "z \\in [1, \\frac{3}{2}]", false },
+        { "absolute value bound", "|x| < 2", "(-2, 2)", true },
+        { "absolute value outside", "|x| \\geq 2", "(-\\infty, -2] \\cup [2, \\infty)", true },
         { "union order", "\\{-1\\} \\cup [0,7)", "[0,7) \\cup \\{-1\\}", true },
 
         { "tuple order", "(6,31,-1)", "(6,31,-1)", true },
@@ -108,6 +112,10 @@ public class MathNotationTests
 
         { "matrix", "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}", "\\left[\\begin{array}{cc}1 & 2 \\\\3 & 4\\end{array}\\right]", true },
         { "matrix kinds", "\\begin{bmatrix}0 & 0 \\\\0 & 0\\end{bmatrix}", "\\begin{pmatrix}0 & 0 \\\\0 & 0\\end{pmatrix}", true },
+        { "matrix sum", "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}", "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}", true },
+        { "matrix sum, wrong", "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}", "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} - \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}", false },
+        { "matrix product", "\\begin{pmatrix}2 & 1 \\\\ 4 & 3\\end{pmatrix}", "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} \\begin{pmatrix}0 & 1 \\\\ 1 & 0\\end{pmatrix}", true },
+        { "matrix product order", "\\begin{pmatrix}2 & 1 \\\\ 4 & 3\\end{pmatrix}", "\\begin{pmatrix}0 & 1 \\\\ 1 & 0\\end{pmatrix} \\cdot \\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}", false },
         { "matrix entry", "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}", "\\begin{pmatrix}1 & 2 \\\\ 3 & 5\\end{pmatrix}", false },
 
         { "\\pm: set of two", "\\pm 2021", "\\{-2021, 2021\\}", true },
