@@ -213,8 +213,17 @@ public static partial class LatexNormalizer
     private static string StripUnits(string s)
     {
         var m = TrailingUnit().Match(s);
-        return m.Success && m.Groups["value"].Value.Trim().Length > 0 ? m.Groups["value"].Value : s;
+        if (m.Success && m.Groups["value"].Value.Trim().Length > 0) return m.Groups["value"].Value;
+        // Words after a number are what it counts ("5 apples"), unless they are function or constant names.
+        var words = TrailingWords().Match(s);
+        if (words.Success && words.Groups["words"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .All(w => !FunctionExpr.Known.Contains(w) && w is not ("inf" or "pi")))
+            return words.Groups["value"].Value;
+        return s;
     }
+
+    [GeneratedRegex(@"^(?<value>[-+]?[\d.]+|.*[\d)]\s*)\s(?<words>(?:[A-Za-z]{3,}\s*)+)$")]
+    private static partial Regex TrailingWords();
 
     [GeneratedRegex(@"(?<![\d.}\)^_])(?<w>\d+)\s*\\frac\s*\{\s*(?<n>\d+)\s*\}\s*\{\s*(?<d>\d+)\s*\}")]
     private static partial Regex LatexMixedNumber();

@@ -80,7 +80,12 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
             case (SetAnswer x, BracketedAnswer { Open: '(' } y) when x.Items.All(i => i is EquationAnswer { NamesAValue: true }):
                 // p=5, q=2 against (5, 2): the values in the order written.
                 return SequenceEqual(x.Items.Select(i => ((EquationAnswer)i).RightValue).ToList(), y.Items, depth);
+            case (BracketedAnswer { Open: '(' } x, SetAnswer y) when y.Items.All(i => i is EquationAnswer { NamesAValue: true }):
+                return SequenceEqual(x.Items, y.Items.Select(i => ((EquationAnswer)i).RightValue).ToList(), depth);
             case (UnionAnswer x, UnionAnswer y): return SetsEqual(x.Parts, y.Parts, depth);
+            // "x ≤ -3 or x ≥ 2" is the union of the two sets.
+            case (UnionAnswer or RelationAnswer, SetAnswer { Braced: false } y) when RelationUnion(y) is { } u: return Equivalent(a, u, depth);
+            case (SetAnswer { Braced: false } x, UnionAnswer or RelationAnswer) when RelationUnion(x) is { } u: return Equivalent(u, b, depth);
             case (MatrixAnswer x, MatrixAnswer y):
                 return x.Rows.Count == y.Rows.Count && x.Rows.Zip(y.Rows).All(r => SequenceEqual(r.First, r.Second, depth));
             case (EquationAnswer x, EquationAnswer y): return EquationsEqual(x, y, depth);
@@ -103,6 +108,21 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
             case (_, SetAnswer { Braced: false, Items.Count: 1 } y): return Equivalent(a, y.Items[0], depth);
             default: return false;
         }
+    }
+
+    /// <summary>A list of relations in one variable, as the union of their sets; null otherwise.</summary>
+    private static UnionAnswer? RelationUnion(SetAnswer list)
+    {
+        var parts = new List<MathAnswer>();
+        string? variable = null;
+        foreach (var item in list.Items)
+        {
+            if (item is not RelationAnswer r || !RelationSets.TryBuild(r, out var v, out var set) || (variable is not null && v != variable)) return null;
+            variable = v;
+            if (set is UnionAnswer inner) parts.AddRange(inner.Parts);
+            else parts.Add(set);
+        }
+        return parts.Count > 1 ? new UnionAnswer(parts) : null;
     }
 
     private static string Compact(string s) => s.Replace(" ", "").Replace("(", "").Replace(")", "");

@@ -470,6 +470,13 @@ public sealed class MathParser
         {
             if (!word.StartsWith(name, StringComparison.Ordinal)) continue;
             _i = start + name.Length;
+            // log_b x is ln x / ln b.
+            if (name == "log" && _i < _s.Length && _s[_i] == '_')
+            {
+                _i++;
+                var logBase = ParsePrimary();
+                return new BinaryExpr('/', new FunctionExpr("ln", ParseFunctionArgument()), new FunctionExpr("ln", logBase));
+            }
             // sin^2 x is (sin x)^2; sec^2(y) likewise.
             if (Peek() == '^')
             {

@@ -146,6 +146,7 @@ public static partial class MathExtractor
         if (m is null) return null;
         var start = m.Index + m.Length;
         var end = SentenceEnd(text, start, spans);
+        if (ProseTail().Match(text[start..end]) is { Success: true } prose && prose.Index > 0) end = start + prose.Index;
         var sentence = text[start..end];
         // "The volume of $ABCDEFGH$ is 120": the answer follows the last "is".
         var isAt = IsWord().Matches(sentence).LastOrDefault();
@@ -170,6 +171,7 @@ public static partial class MathExtractor
         }
         var end = SentenceEnd(text, i, spans);
         var said = text[i..end].Trim().TrimEnd('"', '*', '\\').Trim();
+        said = ProseTail().Replace(said, "").Trim(); // "5, which is odd" and "5 because ..." answer 5
         return said.Length > 0 ? said : null;
     }
 
@@ -319,7 +321,7 @@ public static partial class MathExtractor
 
     private static bool IsReadable(MathAnswer answer, int depth) => depth < 20 && answer switch
     {
-        ScalarAnswer s => s.Text.Length > 0 && (MathParser.TryParse(s.Text) is not null || PlainWords().IsMatch(s.Text) || s.Text == "∅"),
+        ScalarAnswer s => s.Text.Length > 0 && ((MathParser.TryParse(s.Text) is not null && !HasProse(s.Text)) || PlainWords().IsMatch(s.Text) || s.Text == "∅"),
         BracketedAnswer b => b.Items.All(i => IsReadable(i, depth + 1)),
         SetAnswer s => s.Items.All(i => IsReadable(i, depth + 1)),
         UnionAnswer u => u.Parts.All(p => IsReadable(p, depth + 1)),
@@ -329,6 +331,16 @@ public static partial class MathExtractor
         MembershipAnswer m => IsReadable(m.Set, depth + 1),
         _ => false,
     };
+
+    /// <summary>A run of three letters or more that is no function or constant name: words, not a product of variables.</summary>
+    private static bool HasProse(string s) =>
+        Letters().Matches(s).Any(m => !FunctionExpr.Known.Contains(m.Value) && m.Value is not ("inf" or "pi"));
+
+    [GeneratedRegex("[a-zA-Z]{3,}")]
+    private static partial Regex Letters();
+
+    [GeneratedRegex(@"(?:,\s*(?:which|since|because|so|as|where|and\s+(?:this|that|it|the|we|so))|\s+(?:because|since|which))\b.*$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex ProseTail();
 
     [GeneratedRegex(@"final answer is\s*:?", RegexOptions.IgnoreCase)]
     private static partial Regex FinalAnswerIs();

@@ -58,6 +58,8 @@ public class MathNotationTests
         { "trig: \\sec", "\\tan^2(y)+1", "\\sec^2(y)", true },
         { "trig: \\csc", "\\csc x", "\\frac{1}{\\sin x}", true },
         { "trig: \\cot", "\\cot(x)", "\\frac{\\cos(x)}{\\sin(x)}", true },
+        { "logarithm base", "3", "\\log_2 8", true },
+        { "logarithm base, braced", "\\log_{3} 9", "2", true },
         { "trig: not equal", "\\sin x", "\\cos x", false },
 
         { "interval", "[0,1)", "[0,1)", true },
@@ -76,6 +78,8 @@ public class MathNotationTests
         { "absolute value chain, half", "1\\leq|z|\\leq \\frac{3}{2}", "z \\in [1, \\frac{3}{2}]", false },
         { "absolute value bound", "|x| < 2", "(-2, 2)", true },
         { "absolute value outside", "|x| \\geq 2", "(-\\infty, -2] \\cup [2, \\infty)", true },
+        { "inequalities joined by or", "(-\\infty, -3] \\cup [2, \\infty)", "x \\le -3 \\text{ or } x \\ge 2", true },
+        { "inequalities joined by or, wrong side", "(-\\infty, -3] \\cup [2, \\infty)", "x \\le -3 \\text{ or } x > 2", false },
         { "union order", "\\{-1\\} \\cup [0,7)", "[0,7) \\cup \\{-1\\}", true },
 
         { "tuple order", "(6,31,-1)", "(6,31,-1)", true },
@@ -95,6 +99,8 @@ public class MathNotationTests
         { "labelled tuple", "(p,q)=(3,2)", "(3,2)", true },
         { "labelled value", "k=1", "1", true },
         { "labelled candidate", "1", "k=1", true },
+        { "tuple answered by assignments", "(5, 3)", "x = 5, y = 3", true },
+        { "tuple answered by assignments, swapped", "(5, 3)", "x = 3, y = 5", false },
         { "labelled ratio", "V_{1}:V_{2}=11:21", "11:21", true },
         { "labelled fraction", "\\frac{NO}{BO}=\\frac{1}{\\sqrt{6}}", "\\frac{1}{\\sqrt{6}}", true },
         { "labelled list", "AB=4,CD=5", "4, 5", true },

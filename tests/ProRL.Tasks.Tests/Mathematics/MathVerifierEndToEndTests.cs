@@ -61,6 +61,10 @@ public class MathVerifierEndToEndTests
         { "(0, \\infty)", "\\boxed{(0,+\\infty)}", 1 },
         { "-\\frac{\\sqrt{3}}{3}", "\\boxed{-\\frac{1}{\\sqrt{3}}}", 1 },
         { "3", "the result is 3 cm.", 1 },
+        { "5", "The answer is 5, which is odd.", 1 },
+        { "5", "The final answer is 5 because the sum is odd.", 1 },
+        { "5", "\\boxed{5 \\text{ apples}}", 1 },
+        { "5", "The answer is 6, which is odd.", 0 },
     };
 
     [Theory]
