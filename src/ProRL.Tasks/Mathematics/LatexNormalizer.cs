@@ -210,6 +210,9 @@ public static partial class LatexNormalizer
         return true;
     }
 
+    // "5 million" is not 5: magnitude words scale the number, so they are never dropped as units.
+    private static readonly HashSet<string> Magnitudes = ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "trillion", "dozen", "percent"];
+
     private static string StripUnits(string s)
     {
         var m = TrailingUnit().Match(s);
@@ -217,7 +220,7 @@ public static partial class LatexNormalizer
         // Words after a number are what it counts ("5 apples"), unless they are function or constant names.
         var words = TrailingWords().Match(s);
         if (words.Success && words.Groups["words"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                .All(w => !FunctionExpr.Known.Contains(w) && w is not ("inf" or "pi")))
+                .All(w => !FunctionExpr.Known.Contains(w) && w is not ("inf" or "pi") && !Magnitudes.Contains(w.ToLowerInvariant())))
             return words.Groups["value"].Value;
         return s;
     }

@@ -99,7 +99,8 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
             case (MembershipAnswer, RelationAnswer): return false;
             case (RelationAnswer x, BracketedAnswer or UnionAnswer): return RelationSets.TryBuild(x, out _, out var s1) && Equivalent(s1, b, depth);
             case (BracketedAnswer or UnionAnswer, RelationAnswer y): return RelationSets.TryBuild(y, out _, out var s2) && Equivalent(a, s2, depth);
-            case (BracketedAnswer or UnionAnswer or SetAnswer { Braced: true }, MembershipAnswer y): return Equivalent(a, y.Set, depth);
+            case (BracketedAnswer or UnionAnswer or SetAnswer, MembershipAnswer y): return Equivalent(a, y.Set, depth);
+            case (MembershipAnswer x, SetAnswer): return Equivalent(x.Set, b, depth);
             case (EquationAnswer { NamesAValue: true } x, _): return Equivalent(x.RightValue, b, depth);
             // A chain "1 = … = 0" states its last value.
             case (EquationAnswer { Chained: true, LeftIsConstant: true } x, _): return Equivalent(x.RightValue, b, depth);

@@ -46,6 +46,8 @@ public class MathNotationTests
         { "negative mixed number", "-40/9", "-4 4/9", true },
         { "mixed number is not its whole part", "4", "4 4/9", false },
         { "invalid mixed number", "12", "11 6/6", false },
+        { "counted words", "5", "5 apples", true },
+        { "magnitude words are not units", "5", "5 million", false },
         { "trailing period", "\\frac{1}{3}", "\\frac{1}{3}.", true },
         { "trailing comma", "\\frac{1}{3}", "\\frac{1}{3},", true },
         { "ellipsis is not punctuation", "1, 2, 3", "1, 2, 3, \\ldots", false },
@@ -80,6 +82,9 @@ public class MathNotationTests
         { "absolute value outside", "|x| \\geq 2", "(-\\infty, -2] \\cup [2, \\infty)", true },
         { "inequalities joined by or", "(-\\infty, -3] \\cup [2, \\infty)", "x \\le -3 \\text{ or } x \\ge 2", true },
         { "inequalities joined by or, wrong side", "(-\\infty, -3] \\cup [2, \\infty)", "x \\le -3 \\text{ or } x > 2", false },
+        { "membership in a finite set", "1, 2", "x \\in \\{1, 2\\}", true },
+        { "finite set answered by assignments", "x \\in \\{1, 2\\}", "x = 2 \\text{ or } x = 1", true },
+        { "finite set answered by a wrong assignment", "x \\in \\{1, 2\\}", "x = 2 \\text{ or } x = 3", false },
         { "union order", "\\{-1\\} \\cup [0,7)", "[0,7) \\cup \\{-1\\}", true },
 
         { "tuple order", "(6,31,-1)", "(6,31,-1)", true },
