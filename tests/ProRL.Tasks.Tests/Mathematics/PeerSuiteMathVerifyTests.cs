@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ProRL.Tasks.Mathematics;
 using ProRL.Tasks.Model;
+using ProRL.Tasks.Text;
 using Xunit.Abstractions;
 
 namespace ProRL.Tasks.Tests.Mathematics;
@@ -45,7 +46,7 @@ public class PeerSuiteMathVerifyTests(ITestOutputHelper output)
         foreach (var line in suite)
         {
             var task = new TaskItem { Id = $"mv-{line.Line}", Domain = TaskDomains.Math, Prompt = "(peer case)", Answer = line.Answer };
-            var explanation = verifier.Explain(task, line.Response);
+            var explanation = verifier.Explain(task, ResponseText.AfterThinking(line.Response)); // as prorl score does
             var got = explanation.Result.Reward >= 1.0 ? 1 : 0;
             if (got == line.Expect) { agree++; continue; }
             var detail = $"line {line.Line} [{line.Group}]{(line.Convention ? " (convention)" : "")}: ref '{line.Answer}' got {got} expect {line.Expect}; " +

@@ -5,6 +5,7 @@ using ProRL.Tasks.Datasets;
 using ProRL.Tasks.Mathematics;
 using ProRL.Tasks.Model;
 using ProRL.Tasks.Sandbox;
+using ProRL.Tasks.Text;
 using ProRL.Tasks.Verification;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -86,7 +87,8 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         {
             if (line.Original!["task"] is not JsonObject taskJson || line.Original["response"]?.GetValue<string>() is not { } response) continue;
             var task = TaskJson.FromJson(taskJson, $"line-{line.LineNumber}");
-            AnsiConsole.WriteLine($"line {line.LineNumber}: {verifier.Explain(task, response).Describe()}");
+            // The scorer gives verifiers the text after </think>; explain the same text.
+            AnsiConsole.WriteLine($"line {line.LineNumber}: {verifier.Explain(task, ResponseText.AfterThinking(response)).Describe()}");
         }
     }
 }
