@@ -104,7 +104,8 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
             case (EquationAnswer { NamesAValue: true } x, _): return Equivalent(x.RightValue, b, depth);
             // A chain "1 = … = 0" states its last value.
             case (EquationAnswer { Chained: true, LeftIsConstant: true } x, _): return Equivalent(x.RightValue, b, depth);
-            case (_, EquationAnswer y) when y.NamesAValue || y.LeftIsConstant: return Equivalent(a, y.RightValue, depth);
+            // An equation answering a value states it on its right: "k = 1", "1/2 = 10/9", "x + y = 7" answer 1, 10/9, 7.
+            case (_, EquationAnswer y): return Equivalent(a, y.RightValue, depth);
             case (SetAnswer { Braced: false, Items.Count: 1 } x, _): return Equivalent(x.Items[0], b, depth);
             case (_, SetAnswer { Braced: false, Items.Count: 1 } y): return Equivalent(a, y.Items[0], depth);
             default: return false;

@@ -62,6 +62,8 @@ public class MathVerifierEndToEndTests
         { "-\\frac{\\sqrt{3}}{3}", "\\boxed{-\\frac{1}{\\sqrt{3}}}", 1 },
         { "3", "the result is 3 cm.", 1 },
         { "5", "The answer is 5, which is odd.", 1 },
+        { "7", "Thus $x = 3$ and $y = 4$, so $x + y = 7$.", 1 },
+        { "3", "Solving $x + 2 = 5$ gives $x + 2 = 5$.", 0 },
         { "5", "The final answer is 5 because the sum is odd.", 1 },
         { "5", "\\boxed{5 \\text{ apples}}", 1 },
         { "5", "The answer is 6, which is odd.", 0 },
