@@ -58,6 +58,7 @@ public static partial class LatexNormalizer
         s = SeparatorBraces().Replace(s, "$1,$2"); // 14{,}916 and 14 {, }916
         s = UnitText().Replace(s, "$1");           // 15\text{ cm}^2 → 15
         s = ConnectiveText().Replace(s, " $1 ");   // \text{ and } → and
+        s = Reals().Replace(s, "(-inf, inf)"); // ℝ is the interval it names
         foreach (var wrapper in TextWrappers) s = UnwrapCommand(s, wrapper);
         s = CommandName().Replace(s, m => Commands.TryGetValue(m.Groups[1].Value, out var to) ? to : m.Value);
         s = s.Replace("^{}", "").Replace("°", "").Replace("\\%", "").Replace("%", "");
@@ -68,6 +69,7 @@ public static partial class LatexNormalizer
         s = LatexMixedNumber().Replace(s, m =>
             long.TryParse(m.Groups["n"].Value, out var n) && long.TryParse(m.Groups["d"].Value, out var d) && d > 0 && n < d
                 ? $"({m.Groups["w"].Value}+{n}/{d})" : m.Value); // 3\frac{1}{2} is 3½, as answers write it
+        s = ExpandBinomials(s);
         s = ExpandFractions(s);
         s = ExpandRoots(s);
         s = WholeListBraces(s);
@@ -166,6 +168,27 @@ public static partial class LatexNormalizer
         }
         return s;
     }
+
+    /// <summary><c>\binom{n}{k}</c> → <c>n!/(k!(n−k)!)</c>.</summary>
+    private static string ExpandBinomials(string s)
+    {
+        var guard = 0;
+        var match = Binomial().Match(s);
+        while (match.Success && guard++ < 100)
+        {
+            var i = match.Index + match.Length;
+            if (!TryReadArgument(s, ref i, out var n) || !TryReadArgument(s, ref i, out var k)) return s.Remove(match.Index, match.Length);
+            s = s[..match.Index] + $"(({n})!/(({k})!*(({n})-({k}))!))" + s[i..];
+            match = Binomial().Match(s);
+        }
+        return s;
+    }
+
+    [GeneratedRegex(@"\\[dt]?binom(?![a-zA-Z])")]
+    private static partial Regex Binomial();
+
+    [GeneratedRegex(@"\\mathbb\s*\{\s*R\s*\}|\\mathbb\s+R\b|ℝ")]
+    private static partial Regex Reals();
 
     /// <summary><c>\sqrt{x}</c> → <c>sqrt(x)</c>; <c>\sqrt[n]{x}</c> → <c>((x)^(1/(n)))</c>.</summary>
     private static string ExpandRoots(string s)

@@ -477,11 +477,13 @@ public sealed class MathParser
                 var logBase = ParsePrimary();
                 return new BinaryExpr('/', new FunctionExpr("ln", ParseFunctionArgument()), new FunctionExpr("ln", logBase));
             }
-            // sin^2 x is (sin x)^2; sec^2(y) likewise.
+            // sin^2 x is (sin x)^2; sec^2(y) likewise; but sin^{-1} x is arcsin x.
             if (Peek() == '^')
             {
                 _i++;
-                var power = ParsePrimary();
+                var power = Peek() == '-' ? ParseUnary() : ParsePrimary();
+                if (name is "sin" or "cos" or "tan" && power.TryExact(new Dictionary<string, Fraction>()) is { } p && p.Equals(Fraction.MinusOne))
+                    return new FunctionExpr("arc" + name, ParseFunctionArgument());
                 return new BinaryExpr('^', new FunctionExpr(name, ParseFunctionArgument()), power);
             }
             return new FunctionExpr(name, ParseFunctionArgument());

@@ -62,6 +62,13 @@ public class MathNotationTests
         { "trig: \\cot", "\\cot(x)", "\\frac{\\cos(x)}{\\sin(x)}", true },
         { "logarithm base", "3", "\\log_2 8", true },
         { "logarithm base, braced", "\\log_{3} 9", "2", true },
+        { "trig: inverse written as a power", "\\arccos(x)", "\\cos^{-1}(x)", true },
+        { "trig: reciprocal power", "\\sec(x)", "\\cos^{-1}(x)", false },
+        { "binomial coefficient", "10", "\\binom{5}{2}", true },
+        { "binomial coefficient, other", "10", "\\dbinom{5}{3}", true },
+        { "binomial coefficient, wrong", "10", "\\binom{6}{2}", false },
+        { "the reals", "(-\\infty, \\infty)", "\\mathbb{R}", true },
+        { "the reals as an inequality set", "x \\neq 0", "(-\\infty, 0) \\cup (0, \\infty)", true },
         { "trig: not equal", "\\sin x", "\\cos x", false },
 
         { "interval", "[0,1)", "[0,1)", true },
