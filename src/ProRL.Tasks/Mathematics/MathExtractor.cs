@@ -121,7 +121,7 @@ public static partial class MathExtractor
         var boxes = FindBoxes(text);
         if (boxes.Count == 0) return null;
         var first = boxes.Count - 1;
-        while (first > 0 && SeparatorOnly().IsMatch(text[boxes[first - 1].End..boxes[first].Start])) first--;
+        while (first > 0 && boxes.Count - first < 64 && SeparatorOnly().IsMatch(text[boxes[first - 1].End..boxes[first].Start])) first--;
         // A reference that lists k answers may be answered by k separate boxes ("(3,3) for part (a) and (1,1)").
         if (referenceItems > 1 && boxes.Count - first < referenceItems && MathAnswer.Parse(boxes[^1].Content).ItemCount == 1)
             first = System.Math.Max(0, boxes.Count - referenceItems);
@@ -153,7 +153,8 @@ public static partial class MathExtractor
         var tail = isAt is null ? start : start + isAt.Index + isAt.Length;
         if (ReadAnswerAt(text, tail, spans) is { } said && IsReadable(said)) return said;
         // Prose around one number ("Jane started 3 hours ago"): that number.
-        var numbers = PlainNumbers(text, start, end).Where(n => !spans.Any(s => s.Start < n.End && n.Start < s.End)).ToList();
+        var inside = spans.Where(s => s.Start < end && start < s.End).ToList();
+        var numbers = PlainNumbers(text, start, end).Where(n => !inside.Any(s => s.Start < n.End && n.Start < s.End)).ToList();
         return numbers.Count == 1 ? numbers[0].Text : null;
     }
 
@@ -166,7 +167,7 @@ public static partial class MathExtractor
         if (first >= 0)
         {
             var last = first;
-            while (last + 1 < spans.Count && SeparatorOnly().IsMatch(text[spans[last].End..spans[last + 1].Start])) last++;
+            while (last + 1 < spans.Count && last - first < 9 && SeparatorOnly().IsMatch(text[spans[last].End..spans[last + 1].Start])) last++;
             return string.Join(", ", spans.Skip(first).Take(last - first + 1).Select(s => s.Content.Trim()));
         }
         var end = SentenceEnd(text, i, spans);
@@ -260,10 +261,11 @@ public static partial class MathExtractor
 
     private static string? LastReadableSpan(string text, List<Span> spans)
     {
-        for (var last = spans.Count - 1; last >= 0; last--)
+        // Bounded work: the last 200 spans, groups of at most 10 (a response of thousands of unreadable spans is not quadratic).
+        for (var last = spans.Count - 1; last >= System.Math.Max(0, spans.Count - 200); last--)
         {
             var first = last;
-            while (first > 0 && SeparatorOnly().IsMatch(text[spans[first - 1].End..spans[first].Start])) first--;
+            while (first > 0 && last - first < 9 && SeparatorOnly().IsMatch(text[spans[first - 1].End..spans[first].Start])) first--;
             if (first < last)
             {
                 var group = spans.Skip(first).Take(last - first + 1).Select(s => s.Content.Trim()).ToList();

@@ -84,6 +84,8 @@ public class MathRedTeamTests
             "\\boxed{1e999999999}",
             new string('$', size),
             string.Concat(Enumerable.Repeat("$1$ and ", size / 8)),
+            string.Concat(Enumerable.Repeat("$\\sum$, ", size / 8)),
+            "The answer is " + string.Concat(Enumerable.Repeat("$\\sum$ 1 ", size / 10)),
             string.Concat(Enumerable.Repeat("\\boxed{1}", size / 9)),
             string.Concat(Enumerable.Repeat("1 000 ", size / 6)),
             "\\boxed{" + new string('{', size) + "}",
