@@ -88,10 +88,13 @@ public static partial class MathExtractor
     {
         var boxes = new List<Box>();
         var i = 0;
-        while (boxes.Count < 10_000)
+        var unclosed = 0;
+        int b = -2, f = -2; // next occurrences, searched again only once passed (one scan per token, not per box)
+        while (true)
         {
-            var b = text.IndexOf("\\boxed", i, StringComparison.Ordinal);
-            var f = text.IndexOf("\\fbox", i, StringComparison.Ordinal);
+            if (boxes.Count > 1024) boxes.RemoveRange(0, 512); // only the last boxes matter
+            if (b != -1 && b < i) b = text.IndexOf("\\boxed", i, StringComparison.Ordinal);
+            if (f != -1 && f < i) f = text.IndexOf("\\fbox", i, StringComparison.Ordinal);
             var at = b < 0 ? f : f < 0 ? b : System.Math.Min(b, f);
             if (at < 0) break;
             var j = at + (at == b ? 6 : 5);
@@ -99,7 +102,13 @@ public static partial class MathExtractor
             if (j < text.Length && text[j] == '{')
             {
                 var close = Text.ResponseText.MatchingBrace(text, j);
-                if (close < 0) break;
+                if (close < 0)
+                {
+                    // An unclosed box is skipped (a later box may still close); a few at most, each costs a scan.
+                    if (++unclosed > 8) break;
+                    i = j + 1;
+                    continue;
+                }
                 var content = text[(j + 1)..close].Trim();
                 if (content.Length > 0) boxes.Add(new Box(at, close + 1, content));
                 i = close + 1;
@@ -217,6 +226,14 @@ public static partial class MathExtractor
     private static List<Span> FindDelimitedSpans(string text)
     {
         var spans = new List<Span>();
+        var failedUntil = new Dictionary<string, int>(); // a closing token missing up to here stays missing (no quadratic rescans)
+        int IndexOfUnescaped(string token, int from, bool multiline)
+        {
+            if (failedUntil.TryGetValue(token, out var until) && from < until) return -1;
+            var found = FindClosing(text, token, from, multiline, out var stop);
+            if (found < 0) failedUntil[token] = stop;
+            return found;
+        }
         var i = 0;
         while (i < text.Length && spans.Count < 100_000)
         {
@@ -225,13 +242,13 @@ public static partial class MathExtractor
             {
                 if (i + 1 < text.Length && text[i + 1] == '$')
                 {
-                    var close = IndexOfUnescaped(text, "$$", i + 2, multiline: true);
+                    var close = IndexOfUnescaped("$$", i + 2, multiline: true);
                     if (close > i + 2) { spans.Add(new Span(i, close + 2, text[(i + 2)..close])); i = close + 2; continue; }
                     i += 2;
                     continue;
                 }
                 if (i > 0 && char.IsDigit(text[i - 1])) { i++; continue; } // "1,000.99$" is a currency sign
-                var end = IndexOfUnescaped(text, "$", i + 1, multiline: false);
+                var end = IndexOfUnescaped("$", i + 1, multiline: false);
                 if (end > i + 1 && text[(i + 1)..end].Trim().Length > 0) { spans.Add(new Span(i, end + 1, text[(i + 1)..end])); i = end + 1; continue; }
                 i++;
                 continue;
@@ -239,7 +256,7 @@ public static partial class MathExtractor
             if (c == '\\' && i + 1 < text.Length && text[i + 1] is '[' or '(')
             {
                 var display = text[i + 1] == '[';
-                var close = IndexOfUnescaped(text, display ? "\\]" : "\\)", i + 2, multiline: display);
+                var close = IndexOfUnescaped(display ? "\\]" : "\\)", i + 2, multiline: display);
                 if (close > i + 2) { spans.Add(new Span(i, close + 2, text[(i + 2)..close])); i = close + 2; continue; }
             }
             i++;
@@ -247,15 +264,18 @@ public static partial class MathExtractor
         return spans;
     }
 
-    private static int IndexOfUnescaped(string text, string token, int from, bool multiline)
+    /// <summary>The next unescaped <paramref name="token"/> from <paramref name="from"/> (not past a newline unless multiline); <paramref name="stop"/> is where a failed search ended.</summary>
+    private static int FindClosing(string text, string token, int from, bool multiline, out int stop)
     {
         for (var i = from; i <= text.Length - token.Length; i++)
         {
-            if (!multiline && text[i] == '\n') return -1;
+            if (!multiline && text[i] == '\n') { stop = i; return -1; }
             if (string.CompareOrdinal(text, i, token, 0, token.Length) != 0) continue;
             if (token[0] == '$' && i > 0 && text[i - 1] == '\\') continue;
+            stop = i;
             return i;
         }
+        stop = text.Length;
         return -1;
     }
 

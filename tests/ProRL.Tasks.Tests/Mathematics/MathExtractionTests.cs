@@ -13,6 +13,7 @@ public class MathExtractionTests
     [InlineData("\\fbox{7}", "7")]
     [InlineData("so $x = \\boxed{\\frac{1}{2}}$.", "\\frac{1}{2}")]
     [InlineData("\\boxed{1} and \\boxed{2}", "1, 2")]
+    [InlineData("\\boxed{ unfinished, so \\boxed{5}", "5")]
     [InlineData("$\\boxed{1}$, $\\boxed{2}$", "1, 2")]
     public void The_last_box_wins_with_the_boxes_that_only_separators_divide_from_it(string response, string expected)
     {

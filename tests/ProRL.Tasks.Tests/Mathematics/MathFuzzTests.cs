@@ -33,7 +33,7 @@ public class MathFuzzTests
             equivalence.AreEquivalent(b, extracted?.Answer ?? a);
             equivalence.AreEquivalent(a, b);
         }
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"{clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{clock.Elapsed.TotalSeconds:F1} s");
     }
 
     private static string Random(Random random)
