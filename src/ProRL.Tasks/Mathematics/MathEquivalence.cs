@@ -75,8 +75,10 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
             case (BracketedAnswer x, BracketedAnswer y):
                 return (Brackets == BracketStrictness.Lenient || (x.Open == y.Open && x.Close == y.Close)) && SequenceEqual(x.Items, y.Items, depth);
             case (SetAnswer x, SetAnswer y): return SetsEqual(x.Items, y.Items, depth);
-            case (SetAnswer { Braced: true } x, BracketedAnswer { Open: '(' } y): return SequenceEqual(x.Items, y.Items, depth);
-            case (BracketedAnswer { Open: '(' } x, SetAnswer { Braced: true } y): return SequenceEqual(x.Items, y.Items, depth);
+            case (SetAnswer x, BracketedAnswer { Open: '(' } y) when !x.Items.All(i => i is EquationAnswer { NamesAValue: true }):
+                return SequenceEqual(x.Items, y.Items, depth); // a set against a tuple: in the order written (Math-Verify)
+            case (BracketedAnswer { Open: '(' } x, SetAnswer y) when !y.Items.All(i => i is EquationAnswer { NamesAValue: true }):
+                return SequenceEqual(x.Items, y.Items, depth);
             case (SetAnswer x, BracketedAnswer { Open: '(' } y) when x.Items.All(i => i is EquationAnswer { NamesAValue: true }):
                 // p=5, q=2 against (5, 2): the values in the order written.
                 return SequenceEqual(x.Items.Select(i => ((EquationAnswer)i).RightValue).ToList(), y.Items, depth);

@@ -98,6 +98,8 @@ public class MathNotationTests
         { "tuple order matters", "(1, 2)", "(2, 1)", false },
         { "tuple vs set in written order", "(1,3)", "\\{1,3\\}", true },
         { "tuple vs set in another order", "(3,1)", "\\{1,3\\}", false },
+        { "tuple vs list in written order", "(1,3)", "1, 3", true },
+        { "tuple vs list in another order", "(1,3)", "3, 1", false },
         { "set order", "\\{1,2,3\\}", "\\{3,1,2\\}", true },
         { "list order", "-2,1", "1, -2", true },
         { "list with and", "19, 46, and 82", "19, 46, \\text{ and } 82", true },
