@@ -9,11 +9,11 @@ namespace ProRL.Tasks.Mathematics;
 public abstract partial record MathAnswer
 {
     /// <summary>Splits a raw (LaTeX or plain) answer into its structure. Never throws.</summary>
-    public static MathAnswer Parse(string raw)
-    {
-        if (MatrixAnswer.TryParse(raw) is { } matrix) return matrix;
-        return FromNormalized(LatexNormalizer.Normalize(raw));
-    }
+    public static MathAnswer Parse(string raw) => Parse(raw, LatexNormalizer.Normalize(raw));
+
+    /// <summary>As <see cref="Parse(string)"/>, given <paramref name="raw"/>'s normalised form (normalising is the costly part).</summary>
+    internal static MathAnswer Parse(string raw, string normalized) =>
+        raw.Contains("\\begin", StringComparison.Ordinal) && MatrixAnswer.TryParse(raw) is { } matrix ? matrix : FromNormalized(normalized);
 
     /// <summary>Items of a top-level list, or 1 for a single answer: how many final answers the text asks for.</summary>
     public int ItemCount => this is SetAnswer { Braced: false } set ? set.Items.Count : 1;

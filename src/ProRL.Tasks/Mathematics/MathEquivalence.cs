@@ -52,8 +52,8 @@ public sealed partial class MathEquivalence(BracketStrictness brackets = Bracket
         var r = LatexNormalizer.Normalize(reference);
         var c = LatexNormalizer.Normalize(candidate);
         if (r.Length > 0 && string.Equals(r.Replace(" ", ""), c.Replace(" ", ""), StringComparison.Ordinal)) return true;
-        var parsedReference = MathAnswer.Parse(reference);
-        var parsedCandidate = MathAnswer.Parse(candidate);
+        var parsedReference = MathAnswer.Parse(reference, r);
+        var parsedCandidate = MathAnswer.Parse(candidate, c);
         if (Equivalent(parsedReference, parsedCandidate)) return true;
         // A percentage reference (28\%) is answered by 28 or by 0.28; a percentage answer (25\%) answers 25 or 0.25.
         if (LatexNormalizer.HasPercent(reference) && parsedReference is ScalarAnswer scalar

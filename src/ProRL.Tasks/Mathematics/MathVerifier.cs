@@ -45,7 +45,7 @@ public sealed class MathVerifier(MathVerifierOptions? options = null) : PureVeri
         try
         {
             var normalizedReference = LatexNormalizer.Normalize(reference);
-            var extraction = MathExtractor.Extract(response ?? "", _options.Extraction, MathAnswer.Parse(reference).ItemCount);
+            var extraction = MathExtractor.Extract(response ?? "", _options.Extraction, MathAnswer.Parse(reference, normalizedReference).ItemCount);
             if (extraction is null)
                 return new(null, null, normalizedReference, null, VerificationResult.Malformed("no final answer found"));
             var normalizedCandidate = LatexNormalizer.Normalize(extraction.Answer);
