@@ -1,71 +1,79 @@
-using System.Text.RegularExpressions;
 using ProRL.Tasks.Model;
-using ProRL.Tasks.Text;
 using ProRL.Tasks.Verification;
 
 namespace ProRL.Tasks.Mathematics;
-
-/// <summary>Where the final answer may be taken from, tried in this order.</summary>
-[Flags]
-public enum MathExtraction
-{
-    /// <summary>The last <c>\boxed{}</c> or <c>\fbox{}</c>.</summary>
-    Boxed = 1,
-    /// <summary>"The final answer is X" / "Answer: X".</summary>
-    FinalAnswerPhrase = 2,
-    /// <summary>The last number in the response.</summary>
-    LastNumber = 4,
-    All = Boxed | FinalAnswerPhrase | LastNumber,
-}
 
 public sealed record MathVerifierOptions
 {
     public MathExtraction Extraction { get; init; } = MathExtraction.All;
     public BracketStrictness Brackets { get; init; } = BracketStrictness.Strict;
-    public double RelativeTolerance { get; init; } = 1e-6;
+
+    /// <summary>Significant digits a decimal answer needs to stand for a value with no finite decimal expansion (see <see cref="MathEquivalence"/>).</summary>
+    public int MinimumSignificantDigits { get; init; } = 6;
 }
 
-/// <summary>Binary reward: 1 when the extracted final answer is equivalent to the reference answer.</summary>
-public sealed partial class MathVerifier(MathVerifierOptions? options = null) : PureVerifier
+/// <summary>What the verifier read and compared, for <c>prorl score --explain</c>.</summary>
+public sealed record MathExplanation(
+    string? Extracted, MathExtractionRule? Rule, string NormalizedReference, string? NormalizedCandidate, VerificationResult Result)
+{
+    /// <summary>One line: reward, extraction rule, extracted text, and the normalised forms compared.</summary>
+    public string Describe() => Extracted is null
+        ? $"reward {Result.Reward:0.###}: nothing extracted ({Result.Reason}); reference '{NormalizedReference}'"
+        : $"reward {Result.Reward:0.###}: extracted '{Extracted}' by {MathVerifier.RuleName(Rule!.Value)}; compared '{NormalizedCandidate}' with reference '{NormalizedReference}'";
+}
+
+/// <summary>
+/// Binary reward: 1 when the extracted final answer (<see cref="MathExtractor"/>) is equivalent to the reference
+/// answer (<see cref="MathEquivalence"/>). An answer that lists several candidates where the reference is one value
+/// (a list, a range, "A or B", several values in one box) is a list, and a list is not a single value: it earns 0.
+/// </summary>
+public sealed class MathVerifier(MathVerifierOptions? options = null) : PureVerifier
 {
     private readonly MathVerifierOptions _options = options ?? new MathVerifierOptions();
-    private readonly MathEquivalence _equivalence = new((options ?? new MathVerifierOptions()).Brackets, (options ?? new MathVerifierOptions()).RelativeTolerance);
+    private readonly MathEquivalence _equivalence = new((options ?? new MathVerifierOptions()).Brackets, (options ?? new MathVerifierOptions()).MinimumSignificantDigits);
 
     public override string Domain => TaskDomains.Math;
 
-    public override VerificationResult Verify(TaskItem task, string response)
+    public override VerificationResult Verify(TaskItem task, string response) => Explain(task, response).Result;
+
+    /// <summary>Verifies and reports the extraction rule and the normalised forms compared. Never throws.</summary>
+    public MathExplanation Explain(TaskItem task, string response)
     {
-        if (string.IsNullOrWhiteSpace(task.Answer)) return VerificationResult.Wrong("task has no reference answer");
-        var extracted = ExtractAnswer(response, _options.Extraction);
-        if (extracted is null) return VerificationResult.Malformed("no final answer found");
-        return _equivalence.AreEquivalent(task.Answer, extracted)
-            ? VerificationResult.Correct("equivalent to the reference", extracted)
-            : VerificationResult.Wrong($"'{Shorten(extracted)}' is not equivalent to '{Shorten(task.Answer)}'", extracted);
+        var reference = task.Answer ?? "";
+        if (string.IsNullOrWhiteSpace(reference))
+            return new(null, null, "", null, VerificationResult.Wrong("task has no reference answer"));
+        try
+        {
+            var normalizedReference = LatexNormalizer.Normalize(reference);
+            var extraction = MathExtractor.Extract(response ?? "", _options.Extraction, MathAnswer.Parse(reference, normalizedReference).ItemCount);
+            if (extraction is null)
+                return new(null, null, normalizedReference, null, VerificationResult.Malformed("no final answer found"));
+            var normalizedCandidate = LatexNormalizer.Normalize(extraction.Answer);
+            var rule = RuleName(extraction.Rule);
+            var result = _equivalence.AreEquivalent(reference, extraction.Answer)
+                ? VerificationResult.Correct($"equivalent to the reference ({rule})", extraction.Answer)
+                : VerificationResult.Wrong($"'{Shorten(extraction.Answer)}' ({rule}) is not equivalent to '{Shorten(reference)}'", extraction.Answer);
+            return new(extraction.Answer, extraction.Rule, normalizedReference, normalizedCandidate, result);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A guard, not a path: malformed input must earn 0 with a reason rather than stop a batch.
+            return new(null, null, reference, null, VerificationResult.Malformed($"unreadable answer ({e.GetType().Name})"));
+        }
     }
 
     /// <summary>The final answer of a response, or null when none of the enabled extractors finds one.</summary>
-    public static string? ExtractAnswer(string response, MathExtraction extraction = MathExtraction.All)
+    public static string? ExtractAnswer(string response, MathExtraction extraction = MathExtraction.All) =>
+        MathExtractor.Extract(response, extraction)?.Answer;
+
+    public static string RuleName(MathExtractionRule rule) => rule switch
     {
-        if (extraction.HasFlag(MathExtraction.Boxed) && ResponseText.LastBoxed(response) is { } boxed && boxed.Trim().Length > 0)
-            return boxed.Trim();
-        if (extraction.HasFlag(MathExtraction.FinalAnswerPhrase))
-        {
-            var phrase = FinalAnswerPhrase().Matches(response).LastOrDefault();
-            if (phrase is not null && phrase.Groups["answer"].Value.Trim().TrimEnd('.').Trim() is { Length: > 0 } said) return said;
-        }
-        if (extraction.HasFlag(MathExtraction.LastNumber))
-        {
-            var number = LastNumberPattern().Matches(response).LastOrDefault();
-            if (number is not null) return number.Value.Replace(",", "");
-        }
-        return null;
-    }
+        MathExtractionRule.Boxed => "boxed",
+        MathExtractionRule.FinalAnswerStatement => "final-answer statement",
+        MathExtractionRule.AnswerPhrase => "answer phrase",
+        MathExtractionRule.MathSpan => "last math span",
+        _ => "plain number",
+    };
 
     private static string Shorten(string s) => s.Length <= 60 ? s : s[..57] + "...";
-
-    [GeneratedRegex(@"(?:final answer is|the answer is|answer:)\s*:?\s*(?<answer>[^\n]+)", RegexOptions.IgnoreCase)]
-    private static partial Regex FinalAnswerPhrase();
-
-    [GeneratedRegex(@"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?(?:/\d+)?")]
-    private static partial Regex LastNumberPattern();
 }

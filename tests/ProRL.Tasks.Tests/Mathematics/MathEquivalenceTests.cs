@@ -15,7 +15,7 @@ public class MathEquivalenceTests
         { "-1/2", "1/2", false }, { "10", "10.0", true }, { "10", "10.001", false }, { "3", "03", true }, { "7", "-7", false },
         { "0", "-0", true }, { "100", "1e2", true }, { "1.5\\times10^{3}", "1500", true }, { "2.5e-3", "0.0025", true }, { "6.02 \\times 10^{23}", "6.02e23", true },
         { "1,000", "1000", true }, { "1,000,000", "10^6", true }, { "12{,}345", "12345", true }, { "1\\,000", "1000", true }, { "1,000", "1", false },
-        { "5", "4", false }, { "\\frac{5}{6}", "\\frac{6}{5}", false }, { "3.14", "\\pi", false }, { "0.1", "1/10", true }, { "2", "\\frac{4}{2}", true },
+        { "5", "4", false }, { "\\frac{5}{6}", "\\frac{6}{5}", false }, { "3.14", "\\pi", true }, { "0.1", "1/10", true }, { "2", "\\frac{4}{2}", true },
         // roots, pi, powers
         { "\\sqrt{2}", "2^{1/2}", true }, { "\\sqrt{2}", "1.41421356237", true }, { "\\sqrt{2}", "1.414", false }, { "5\\sqrt{2}", "\\sqrt{50}", true },
         { "\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}", true }, { "\\sqrt[3]{8}", "2", true }, { "\\sqrt[3]{-8}", "-2", true }, { "\\sqrt 4", "2", true },
@@ -87,9 +87,10 @@ public class MathEquivalenceTests
         Assert.False(new MathEquivalence(BracketStrictness.Lenient).AreEquivalent("(1, 2)", "[2, 1]"));
 
     [Fact]
-    public void Relative_tolerance_is_configurable()
+    public void A_decimal_reference_sets_the_precision_a_decimal_candidate_must_earn()
     {
-        Assert.False(Strict.AreEquivalent("3.1416", "\\pi"));
-        Assert.True(new MathEquivalence(relativeTolerance: 1e-3).AreEquivalent("3.1416", "\\pi"));
+        Assert.True(Strict.AreEquivalent("3.1416", "\\pi"));   // the reference says 4 decimals
+        Assert.False(Strict.AreEquivalent("\\pi", "3.1416"));  // 5 significant digits are not π
+        Assert.True(new MathEquivalence(minimumSignificantDigits: 5).AreEquivalent("\\pi", "3.1416"));
     }
 }

@@ -1,6 +1,11 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json.Nodes;
+using ProRL.Tasks.Datasets;
+using ProRL.Tasks.Mathematics;
+using ProRL.Tasks.Model;
 using ProRL.Tasks.Sandbox;
+using ProRL.Tasks.Text;
 using ProRL.Tasks.Verification;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -31,6 +36,9 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
 
         [CommandOption("--concurrency <N>"), Description("Lines scored at once (code runs are capped by the sandbox too).")]
         public int Concurrency { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+        [CommandOption("--explain"), Description("For math lines, print what was extracted, by which rule, and the normalised forms compared.")]
+        public bool Explain { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -72,6 +80,8 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         foreach (var bad in scored.Where(s => s.Error is not null))
             AnsiConsole.MarkupLine($"[yellow]{Markup.Escape($"{settings.Input}:{bad.LineNumber}: skipped: {bad.Error}")}[/]");
 
+        if (settings.Explain) ExplainMath(scored);
+
         var table = new Table().AddColumns("domain", "lines", "mean reward", "fully correct");
         foreach (var d in ScoredLines.Summarize(scored))
             table.AddRow(d.Domain, d.Count.ToString(CultureInfo.InvariantCulture), d.MeanReward.ToString("0.000", CultureInfo.InvariantCulture),
@@ -86,5 +96,18 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
             AnsiConsole.MarkupLine($"wrote {scored.Count} scored lines to [bold]{Markup.Escape(outPath)}[/]");
         }
         return scored.Any(s => s.Error is not null) && scored.All(s => s.Error is not null) ? 1 : 0;
+    }
+
+    /// <summary>--explain: re-reads each scored math line and prints the verifier's extraction and comparison.</summary>
+    private static void ExplainMath(IReadOnlyList<ScoredLine> scored)
+    {
+        var verifier = new MathVerifier();
+        foreach (var line in scored.Where(s => s.Result is not null && s.Domain == TaskDomains.Math && s.Original is not null))
+        {
+            if (line.Original!["task"] is not JsonObject taskJson || line.Original["response"]?.GetValue<string>() is not { } response) continue;
+            var task = TaskJson.FromJson(taskJson, $"line-{line.LineNumber}");
+            // The scorer gives verifiers the text after </think>; explain the same text.
+            AnsiConsole.WriteLine($"line {line.LineNumber}: {verifier.Explain(task, ResponseText.AfterThinking(response)).Describe()}");
+        }
     }
 }
