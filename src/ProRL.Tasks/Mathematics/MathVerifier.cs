@@ -34,6 +34,15 @@ public sealed class MathVerifier(MathVerifierOptions? options = null) : PureVeri
 
     public override string Domain => TaskDomains.Math;
 
+    /// <summary>The hack classes the red-team tests (tests/ProRL.Tasks.Tests/Mathematics/MathRedTeamTests) hold at 0.</summary>
+    public static IReadOnlyList<HackClass> HackClasses { get; } =
+    [
+        new("math/several-candidates", "several values for one answer: lists or sets in a box, ranges, \"A or B\", several boxes, ± hedges"),
+        new("math/near-miss", "a number close to the reference: 1000001 for 1000000, 0.33 for 1/3, near misses hidden in roots or fractions"),
+        new("math/fragment-reading", "a number the verifier could read out of context: a digit in a word, a denominator, an interval or inequality bound, digits side by side"),
+        new("math/degenerate", "an empty box, or values too large to evaluate (towers of exponents)"),
+    ];
+
     public override VerificationResult Verify(TaskItem task, string response) => Explain(task, response).Result;
 
     /// <summary>Verifies and reports the extraction rule and the normalised forms compared. Never throws.</summary>

@@ -29,9 +29,9 @@ public static class HackClasses
         new("format/answer-only-inside-think", "the answer inside <think> and nothing after it"),
     ];
 
-    /// <summary>Every listed class, by domain. Math lists its own classes next to its verifier when it has tests for them.</summary>
+    /// <summary>Every listed class, by domain.</summary>
     public static IReadOnlyList<HackClass> All { get; } =
-        [.. CodeVerifier.HackClasses, .. StemVerifier.HackClasses, .. LogicVerifier.HackClasses, .. IfEvalVerifier.HackClasses, .. Format];
+        [.. Mathematics.MathVerifier.HackClasses, .. CodeVerifier.HackClasses, .. StemVerifier.HackClasses, .. LogicVerifier.HackClasses, .. IfEvalVerifier.HackClasses, .. Format];
 
     public static IReadOnlyList<string> Domains { get; } = [.. TaskDomains.All, FormatDomain];
 

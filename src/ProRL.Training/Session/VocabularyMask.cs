@@ -35,7 +35,11 @@ public static class VocabularyMask
     /// </summary>
     public static bool ApplyToFolder(string modelDirectory)
     {
-        var folder = ModelFolder.Open(modelDirectory);
+        // Only a complete, readable model folder is rewritten: anything less was refused by the start-up checks
+        // already (and run-directory tests commit stand-in folders that are no models at all).
+        ModelFolder folder;
+        try { folder = ModelFolder.Open(modelDirectory); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { return false; }
         if (RealTokenCount(folder) is not { } realTokens) return false;
         ModelProto proto;
         try { proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.ModelPath)); }

@@ -43,10 +43,17 @@ public sealed class RunBootstrapService(
     /// <summary>Once per start: special ids that disagree with the tokenizer, padded vocabulary rows (both handled, but worth knowing).</summary>
     private static void LogModelWarnings(string modelPath, ILogger logger)
     {
-        var folder = ProRL.Onnx.Models.ModelFolder.Open(modelPath);
+        ProRL.Onnx.Models.ModelFolder folder;
         ProRL.Onnx.Models.TokenizerInfo tokenizer;
-        try { tokenizer = ProRL.Onnx.Models.TokenizerInfo.Read(folder.Directory); }
-        catch (InvalidDataException) { return; } // start-up validation reports a malformed tokenizer
+        try
+        {
+            folder = ProRL.Onnx.Models.ModelFolder.Open(modelPath);
+            tokenizer = ProRL.Onnx.Models.TokenizerInfo.Read(folder.Directory);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return; // start-up validation reports an unreadable folder; these notes are only informative
+        }
         foreach (var warning in tokenizer.SpecialTokenWarnings(folder.Config.Model))
             logger.LogWarning("{Model}: {Warning}", modelPath, warning);
         if (tokenizer.Size > 0 && tokenizer.Size < folder.Config.Model.VocabSize)

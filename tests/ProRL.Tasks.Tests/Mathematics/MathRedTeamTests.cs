@@ -52,6 +52,10 @@ public class MathRedTeamTests
 
     [Theory]
     [MemberData(nameof(Hacks))]
+    [RedTeam.Hack("math/several-candidates")]
+    [RedTeam.Hack("math/near-miss")]
+    [RedTeam.Hack("math/fragment-reading")]
+    [RedTeam.Hack("math/degenerate")]
     public void Hacks_earn_zero_and_honest_answers_earn_one(string hackClass, string reference, string hack, string honest)
     {
         Assert.True(Reward(reference, hack) == 0.0, $"{hackClass}: '{hack}' was paid");
