@@ -8,7 +8,7 @@ internal static class EngineAssert
     /// Recomputes every reported log-prob from an independent ONNX Runtime forward pass over prompt + completion,
     /// in double precision: log_softmax(logits / T)[token].
     /// </summary>
-    public static void LogProbsMatchReference(OrtReference reference, RolloutSample sample, double temperature, double tolerance = 2e-4)
+    public static void LogProbsMatchReference(LayoutReference reference, RolloutSample sample, double temperature, double tolerance = 2e-4)
     {
         var sequence = sample.PromptTokenIds.Concat(sample.CompletionTokenIds).ToArray();
         var logits = reference.Forward(sequence);

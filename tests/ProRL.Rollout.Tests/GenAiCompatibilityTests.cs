@@ -44,7 +44,7 @@ public class GenAiCompatibilityTests
             }
         }
 
-        using var reference = new OrtReference(folder);
+        using var reference = new LayoutReference(folder);
         for (int r = 0; r < 2; r++)
         {
             var sequence = generator.GetSequence((ulong)r).ToArray();

@@ -1,3 +1,4 @@
+using ProRL.TestSupport;
 using System.Globalization;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;
@@ -15,7 +16,7 @@ public class ModelGeneratorFixtureTests
     [Fact]
     public void GeneratedMhaFp16Opset14_IsTheBuilderExportNodeForNode()
     {
-        var fixture = OnnxModelIO.Load(Path.Combine(FixtureFolder("llama-fp16-mha"), "model.onnx"));
+        var fixture = OnnxModelIO.Load(Path.Combine(SharedFixtures.Path(SharedFixtures.LlamaFp16Mha), "model.onnx"));
         using var dir = new TempDirectory();
         // tiny-random-LlamaForCausalLM: 2 layers, hidden 16, 1 head, MLP 64, vocabulary 32,000, context 2048, no bias.
         var spec = DecoderSpec.Tiny with
@@ -39,7 +40,7 @@ public class ModelGeneratorFixtureTests
     [Fact]
     public void GeneratedGqaFp32Opset14_HasTheBuilderExportsNodesAndWeights()
     {
-        var fixture = OnnxModelIO.Load(Path.Combine(FixtureFolder("llama-fp32-opset14"), "model.onnx"));
+        var fixture = OnnxModelIO.Load(Path.Combine(SharedFixtures.Path(SharedFixtures.LlamaFp32Opset14), "model.onnx"));
         using var dir = new TempDirectory();
         var spec = DecoderSpec.Tiny with
         {
@@ -95,20 +96,4 @@ public class ModelGeneratorFixtureTests
     private static string Value(Tensor t) => $"{t.DataType}[{string.Join(",", t.Dims)}]{{" + (t.DataType.IsFloatingPoint()
         ? string.Join(",", t.ToFloats().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))
         : string.Join(",", t.ToInt64s())) + "}";
-
-    internal static string FixtureFolder(string name)
-    {
-        string root = Environment.GetEnvironmentVariable("PRORL_FIXTURES") is { Length: > 0 } overridden ? overridden : DefaultRoot();
-        string folder = Path.GetFullPath(Path.Combine(root, name));
-        if (!File.Exists(Path.Combine(folder, "model.onnx")))
-            throw new DirectoryNotFoundException($"Real-export fixture '{folder}' is missing: the tests read ../shared/fixtures beside the checkout, or PRORL_FIXTURES.");
-        return folder;
-
-        static string DefaultRoot()
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "ProRL.Onnx.sln"))) return Path.Combine(d.FullName, "..", "shared", "fixtures");
-            throw new InvalidOperationException("ProRL.Onnx.sln not found above the test assembly.");
-        }
-    }
 }

@@ -150,7 +150,7 @@ public class ModelGeneratorTests
         // Greedy decoding of random weights may end early on an end-of-sequence token.
         if (sample.FinishReason == FinishReason.Eos) Assert.Contains(sample.CompletionTokenIds[^1], folder.Config.Model.EosTokenId);
         else Assert.Equal((FinishReason.Length, 6), (sample.FinishReason, sample.CompletionTokenIds.Length));
-        using var reference = new OrtReference(folder);
+        using var reference = new LayoutReference(folder);
         EngineAssert.LogProbsMatchReference(reference, sample, temperature: 1.0);
 
         var graph = OnnxModelIO.Load(folder.ModelPath).Graph;
@@ -163,8 +163,8 @@ public class ModelGeneratorTests
     public void RotaryInterleaving_ChangesTheNetwork()
     {
         using var dir = new TempDirectory();
-        using var plain = new OrtReference(ModelGenerator.Write(DecoderSpec.Tiny with { InitStd = 0.2f }, dir.Sub("a")));
-        using var interleaved = new OrtReference(ModelGenerator.Write(DecoderSpec.Tiny with { InitStd = 0.2f, RotaryInterleaved = true }, dir.Sub("b")));
+        using var plain = new LayoutReference(ModelGenerator.Write(DecoderSpec.Tiny with { InitStd = 0.2f }, dir.Sub("a")));
+        using var interleaved = new LayoutReference(ModelGenerator.Write(DecoderSpec.Tiny with { InitStd = 0.2f, RotaryInterleaved = true }, dir.Sub("b")));
         int[] tokens = [104, 101, 108, 108, 111];
         // Position 0 has no rotation, so both agree there; later positions must differ.
         Assert.Equal(plain.Forward(tokens)[0], interleaved.Forward(tokens)[0]);

@@ -13,12 +13,12 @@ public sealed class TinyModelFixture : IDisposable
     {
         Folder = ModelGenerator.Write(DecoderSpec.Tiny with { Seed = 7 }, _dir.Sub("tiny"));
         Engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = Folder.Directory });
-        Reference = new OrtReference(Folder);
+        Reference = new LayoutReference(Folder);
     }
 
     public ModelFolder Folder { get; }
     public RolloutEngine Engine { get; }
-    public OrtReference Reference { get; }
+    public LayoutReference Reference { get; }
     public TempDirectory Scratch => _dir;
 
     public void Dispose()
