@@ -26,6 +26,14 @@ public sealed class AlgorithmOptions : IOptionsSection
     [OneOf(TokenMean, SeqMeanTokenMean, SeqMeanTokenSumNorm)]
     public string LossAggregation { get; set; } = TokenMean;
 
+    /// <summary>
+    /// Dr. GRPO's constant normaliser for <c>seq-mean-token-sum-norm</c>: each row's token losses are summed and divided
+    /// by this; null = <c>Rollout:MaxNewTokens</c>. A constant, so that a token's weight never depends on its prompt's
+    /// length or on which rows share its micro-batch.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int? DrGrpoNormalizer { get; set; }
+
     [OneOf("k1", "k2", "k3", "none")]
     public string KlEstimator { get; set; } = "k3";
 

@@ -13,14 +13,14 @@ public class TrainerSettingsTests
     [InlineData("K2", KlEstimator.K2)]
     [InlineData("k3", KlEstimator.K3)]
     public void Each_KL_estimator_name_maps_to_its_loss_head_estimator(string name, KlEstimator expected) =>
-        Assert.Equal(expected, TrainerSettings.LossHead(new AlgorithmOptions { KlEstimator = name }).KlEstimator);
+        Assert.Equal(expected, TrainerSettings.LossHead(new AlgorithmOptions { KlEstimator = name }, new RolloutOptions()).KlEstimator);
 
     [Theory]
     [InlineData(AlgorithmOptions.TokenMean, LossAggregation.TokenMean)]
     [InlineData(AlgorithmOptions.SeqMeanTokenMean, LossAggregation.SeqMeanTokenMean)]
     [InlineData(AlgorithmOptions.SeqMeanTokenSumNorm, LossAggregation.SeqMeanTokenSumNorm)]
     public void Each_aggregation_name_maps_to_its_loss_head_aggregation(string name, LossAggregation expected) =>
-        Assert.Equal(expected, TrainerSettings.LossHead(new AlgorithmOptions { LossAggregation = name }).Aggregation);
+        Assert.Equal(expected, TrainerSettings.LossHead(new AlgorithmOptions { LossAggregation = name }, new RolloutOptions()).Aggregation);
 
     [Theory]
     [InlineData(AlgorithmOptions.Grpo, AdvantageEstimator.Grpo)]
@@ -37,8 +37,8 @@ public class TrainerSettingsTests
     [Fact]
     public void Entropy_is_in_the_loss_head_only_when_its_coefficient_is_not_0()
     {
-        Assert.False(TrainerSettings.LossHead(new AlgorithmOptions { EntropyCoef = 0 }).EntropyInLoss);
-        Assert.True(TrainerSettings.LossHead(new AlgorithmOptions { EntropyCoef = 1e-3 }).EntropyInLoss);
+        Assert.False(TrainerSettings.LossHead(new AlgorithmOptions { EntropyCoef = 0 }, new RolloutOptions()).EntropyInLoss);
+        Assert.True(TrainerSettings.LossHead(new AlgorithmOptions { EntropyCoef = 1e-3 }, new RolloutOptions()).EntropyInLoss);
     }
 
     [Theory]
@@ -81,5 +81,13 @@ public class TrainerSettingsTests
         Assert.False(off.Cosine.Enabled);
         // A buffer longer than the response limit is capped by it.
         Assert.Equal(100, TrainerSettings.LengthShaping(new AlgorithmOptions { OverlongBufferTokens = 500 }, new RolloutOptions { MaxNewTokens = 100 }).Overlong.BufferLength);
+    }
+
+    [Fact]
+    public void Dr_grpo_normaliser_is_a_constant_the_response_budget_unless_set()
+    {
+        var rollout = new RolloutOptions { MaxNewTokens = 512 };
+        Assert.Equal(512, TrainerSettings.LossHead(new AlgorithmOptions { LossAggregation = AlgorithmOptions.SeqMeanTokenSumNorm }, rollout).NormalizationLength);
+        Assert.Equal(4096, TrainerSettings.LossHead(new AlgorithmOptions { LossAggregation = AlgorithmOptions.SeqMeanTokenSumNorm, DrGrpoNormalizer = 4096 }, rollout).NormalizationLength);
     }
 }

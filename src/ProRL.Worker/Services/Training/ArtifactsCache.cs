@@ -9,11 +9,15 @@ namespace ProRL.Worker.Services.Training;
 /// </summary>
 public static class ArtifactsCache
 {
+    /// <summary>Dr. GRPO's normaliser is a constant of the graph, so artifacts built for another one are not reused.</summary>
+    private static string Normalizer(TrainingGraphOptions options) =>
+        options.PolicyLoss.Aggregation == LossAggregation.SeqMeanTokenSumNorm ? $"-n{options.PolicyLoss.NormalizationLength}" : "";
+
     public static string GetOrBuild(string runDirectory, string modelPath, string modelHash, TrainingGraphOptions options)
     {
         var key = options.Head == LossHeadKind.CrossEntropy
             ? "cross-entropy"
-            : $"policy-{options.PolicyLoss.KlEstimator}-{options.PolicyLoss.Aggregation}-{(options.PolicyLoss.EntropyInLoss ? "ent" : "noent")}".ToLowerInvariant();
+            : $"policy-{options.PolicyLoss.KlEstimator}-{options.PolicyLoss.Aggregation}-{(options.PolicyLoss.EntropyInLoss ? "ent" : "noent")}{Normalizer(options)}".ToLowerInvariant();
         var folder = Path.Combine(runDirectory, "artifacts", $"{modelHash[..Math.Min(16, modelHash.Length)]}-{key}");
         if (File.Exists(Path.Combine(folder, ArtifactsManifest.FileName))) return folder;
         // Built in a temporary folder and renamed into place: a crash mid-build leaves nothing that looks complete.

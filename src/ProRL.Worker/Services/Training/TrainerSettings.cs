@@ -11,8 +11,9 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>Maps the validated option sections onto the algorithm and training types (one place, so nothing drifts).</summary>
 public static class TrainerSettings
 {
-    public static PolicyLossHeadOptions LossHead(AlgorithmOptions a) => new()
+    public static PolicyLossHeadOptions LossHead(AlgorithmOptions a, RolloutOptions r) => new()
     {
+        NormalizationLength = a.DrGrpoNormalizer ?? r.MaxNewTokens,
         KlEstimator = a.KlEstimator.ToLowerInvariant() switch
         {
             "none" => KlEstimator.None,
