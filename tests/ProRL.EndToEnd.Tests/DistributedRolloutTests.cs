@@ -51,8 +51,11 @@ public class DistributedRolloutTests(ITestOutputHelper output)
             var ordered = Enumerable.Range(2, MaxSteps - 1).SelectMany(s => SmallRun.RequestIds(s, PromptsPerChunk)).ToList();
             Assert.Equal(ordered.Order(StringComparer.Ordinal), audit.Ledgers.Values.SelectMany(ids => ids).Order(StringComparer.Ordinal));
 
-            // Every request was seen served, by exactly one rollout process.
-            Assert.Equal(ordered.Order(StringComparer.Ordinal), writers.Keys.Order(StringComparer.Ordinal));
+            // Every request seen served was served by exactly one rollout process. (The ledgers above prove that every
+            // request was consumed once; a scored chunk can be claimed and committed between two 20 ms looks at
+            // rewards/ on a loaded machine, so not every one is seen here.)
+            Assert.Subset(ordered.ToHashSet(StringComparer.Ordinal), writers.Keys.ToHashSet(StringComparer.Ordinal));
+            Assert.True(writers.Count >= ordered.Count / 2, $"only {writers.Count} of {ordered.Count} requests were seen served");
             Assert.All(writers, w => Assert.True(w.Value.Count == 1, $"{w.Key} was served by {string.Join(" and ", w.Value)}"));
             var split = writers.GroupBy(w => w.Value.Single()).ToDictionary(g => g.Key, g => g.Count());
             output.WriteLine("requests served: " + string.Join(", ", split.Select(s => $"{s.Key} {s.Value}")));

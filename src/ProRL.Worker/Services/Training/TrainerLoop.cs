@@ -244,9 +244,12 @@ public sealed class TrainerLoop : IDisposable
 
     private void LoadReference(long version, bool resetOptimizer)
     {
+        // The trainer state names the reference its steps were computed against; another one would change the KL term
+        // (and the weights) silently, so a version that cannot be opened is an error naming it.
         var reference = _store.Reference.TryOpen(version, VerifyLevel.Checksums, out var problem)
-                        ?? _store.Reference.ReadLatest()
-                        ?? throw new RunDirectoryException($"reference v{version}: {problem}");
+                        ?? throw new RunDirectoryException(
+                            $"reference v{version} in '{_store.Reference.PathOf(version)}' cannot be opened ({problem}); the trainer state depends on it. " +
+                            "Restore that version from a backup, or start a new run directory.");
         _session.LoadReferenceFromModel(reference.FolderPath);
         _referenceVersion = reference.Version;
         if (!resetOptimizer) return;
