@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 namespace ProRL.Training.Heads;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.Tensors;
 

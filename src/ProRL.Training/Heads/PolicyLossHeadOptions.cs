@@ -1,28 +1,6 @@
+using ProRL.Algorithms.Loss;
+
 namespace ProRL.Training.Heads;
-
-/// <summary>Per-token KL(π ‖ π_ref) estimator, fixed when the training graph is built (same meaning as ProRL.Algorithms').</summary>
-public enum KlEstimator
-{
-    /// <summary>No KL term (the <c>kl</c> metric is 0).</summary>
-    None,
-    /// <summary>logp − ref_logp.</summary>
-    K1,
-    /// <summary>½ (logp − ref_logp)².</summary>
-    K2,
-    /// <summary>exp(ref − logp) − (ref − logp) − 1, clamped to [−10, 10].</summary>
-    K3,
-}
-
-/// <summary>How per-token values [B, T−1] become the scalar loss, fixed when the training graph is built.</summary>
-public enum LossAggregation
-{
-    /// <summary>Σ m·l / Σ m (DAPO).</summary>
-    TokenMean,
-    /// <summary>Mean over sequences with at least one token of (Σ_t m·l / Σ_t m).</summary>
-    SeqMeanTokenMean,
-    /// <summary>Σ m·l / (B · T_max) (Dr. GRPO); T_max = <see cref="PolicyLossHeadOptions.NormalizationLength"/> or the row length.</summary>
-    SeqMeanTokenSumNorm,
-}
 
 /// <summary>Build-time choices of the policy-loss head (the coefficients and clip bounds are runtime inputs).</summary>
 public sealed record PolicyLossHeadOptions

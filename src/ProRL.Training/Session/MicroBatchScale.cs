@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 using ProRL.Training.Heads;
 
 namespace ProRL.Training.Session;

@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 using Microsoft.ML.OnnxRuntime;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;

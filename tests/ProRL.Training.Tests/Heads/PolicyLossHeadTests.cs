@@ -1,4 +1,5 @@
 using ProRL.Training.Heads;
+using ProRL.Algorithms.Loss;
 using Cpu = ProRL.Algorithms.Loss;
 
 namespace ProRL.Training.Tests.Heads;
@@ -122,7 +123,7 @@ public class PolicyLossHeadTests
             new Cpu.PolicyLossOptions
             {
                 ClipLow = c.ClipLow, ClipHigh = c.ClipHigh, DualClip = dualClip ? c.DualClip : null,
-                Aggregation = (Cpu.LossAggregation)(int)aggregation, KlEstimator = (Cpu.KlEstimator)(int)kl,
+                Aggregation = aggregation, KlEstimator = kl,
                 KlCoef = c.KlCoef, EntropyCoef = c.EntropyCoef,
             });
         Assert.Equal(cpu.Loss, r.Scalars[PolicyLossHead.Loss], 4);

@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 using ProRL.Algorithms.Advantages;
 using ProRL.Training.Heads;
 using ProRL.Worker.Options;
@@ -89,5 +90,22 @@ public class TrainerSettingsTests
         var rollout = new RolloutOptions { MaxNewTokens = 512 };
         Assert.Equal(512, TrainerSettings.LossHead(new AlgorithmOptions { LossAggregation = AlgorithmOptions.SeqMeanTokenSumNorm }, rollout).NormalizationLength);
         Assert.Equal(4096, TrainerSettings.LossHead(new AlgorithmOptions { LossAggregation = AlgorithmOptions.SeqMeanTokenSumNorm, DrGrpoNormalizer = 4096 }, rollout).NormalizationLength);
+    }
+
+    [Theory]
+    [InlineData("k4", null, null)]
+    [InlineData(null, "token-sum", null)]
+    [InlineData(null, null, "ppo")]
+    public void An_unmapped_value_is_an_error_not_a_silent_default(string? kl, string? aggregation, string? advantage)
+    {
+        var options = new AlgorithmOptions();
+        if (kl is not null) options.KlEstimator = kl;
+        if (aggregation is not null) options.LossAggregation = aggregation;
+        if (advantage is not null) options.Advantage = advantage;
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+        {
+            TrainerSettings.LossHead(options, new RolloutOptions());
+            TrainerSettings.Advantage(options);
+        });
     }
 }

@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 using System.ComponentModel;
 using System.Diagnostics;
 using ProRL.Training.Artifacts;

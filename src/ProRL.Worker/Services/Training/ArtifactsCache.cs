@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 using ProRL.Training.Artifacts;
 using ProRL.Training.Heads;
 

@@ -1,3 +1,4 @@
+using ProRL.Algorithms.Loss;
 using ProRL.Algorithms.Advantages;
 using ProRL.Algorithms.Length;
 using ProRL.Algorithms.Sampling;
@@ -11,6 +12,10 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>Maps the validated option sections onto the algorithm and training types (one place, so nothing drifts).</summary>
 public static class TrainerSettings
 {
+    /// <summary>Options are validated at start-up; a value that still reaches here unmapped is a bug, never a default.</summary>
+    private static ArgumentOutOfRangeException Unknown(string option, string value) =>
+        new(option, value, $"{option} '{value}' has no mapping; the options validation should have refused it.");
+
     public static PolicyLossHeadOptions LossHead(AlgorithmOptions a, RolloutOptions r) => new()
     {
         NormalizationLength = a.DrGrpoNormalizer ?? r.MaxNewTokens,
@@ -19,25 +24,28 @@ public static class TrainerSettings
             "none" => KlEstimator.None,
             "k1" => KlEstimator.K1,
             "k2" => KlEstimator.K2,
-            _ => KlEstimator.K3,
+            "k3" => KlEstimator.K3,
+            var other => throw Unknown("Algorithm:KlEstimator", other),
         },
-        Aggregation = a.LossAggregation switch
+        Aggregation = a.LossAggregation.ToLowerInvariant() switch
         {
+            AlgorithmOptions.TokenMean => LossAggregation.TokenMean,
             AlgorithmOptions.SeqMeanTokenMean => LossAggregation.SeqMeanTokenMean,
             AlgorithmOptions.SeqMeanTokenSumNorm => LossAggregation.SeqMeanTokenSumNorm,
-            _ => LossAggregation.TokenMean,
+            var other => throw Unknown("Algorithm:LossAggregation", other),
         },
         EntropyInLoss = a.EntropyCoef != 0,
     };
 
     public static AdvantageOptions Advantage(AlgorithmOptions a) => new()
     {
-        Estimator = a.Advantage switch
+        Estimator = a.Advantage.ToLowerInvariant() switch
         {
+            AlgorithmOptions.Grpo => AdvantageEstimator.Grpo,
             AlgorithmOptions.DrGrpo => AdvantageEstimator.DrGrpo,
             AlgorithmOptions.ReinforcePlusPlusBaseline => AdvantageEstimator.ReinforcePlusPlusBaseline,
             AlgorithmOptions.Rloo => AdvantageEstimator.Rloo,
-            _ => AdvantageEstimator.Grpo,
+            var other => throw Unknown("Algorithm:Advantage", other),
         },
         StdEpsilon = a.AdvantageEpsilon,
     };
