@@ -37,8 +37,24 @@ public sealed class AlgorithmOptions : IOptionsSection
     [OneOf("k1", "k2", "k3", "none")]
     public string KlEstimator { get; set; } = "k3";
 
+    /// <summary>The KL coefficient, or the adaptive controller's starting value.</summary>
     [Range(0.0, 10.0)]
     public double KlCoef { get; set; } = 1e-4;
+
+    public const string KlFixed = "fixed";
+    public const string KlAdaptive = "adaptive";
+
+    /// <summary><c>fixed</c>: <see cref="KlCoef"/> throughout; <c>adaptive</c>: steered toward <see cref="KlTarget"/> (Ziegler et al.).</summary>
+    [OneOf(KlFixed, KlAdaptive)]
+    public string KlControl { get; set; } = KlFixed;
+
+    /// <summary>Adaptive control only: the per-token KL the coefficient steers toward.</summary>
+    [Range(1e-9, 100.0)]
+    public double KlTarget { get; set; } = 0.01;
+
+    /// <summary>Adaptive control only: horizon in samples (how slowly the coefficient moves).</summary>
+    [Range(1, 100_000_000)]
+    public int KlHorizon { get; set; } = 10_000;
 
     /// <summary>Entropy bonus coefficient (positive rewards entropy); 0 = off.</summary>
     [Range(-1.0, 1.0)]

@@ -36,8 +36,11 @@ public sealed record PolicyUpdateResult(
 /// </summary>
 public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings settings)
 {
-    public PolicyUpdateResult Update(IReadOnlyList<TrainingSample> samples, long step, CancellationToken cancellationToken = default)
+    /// <param name="klCoef">The KL coefficient of this step (a KL controller's current value); null: the settings' fixed one.</param>
+    public PolicyUpdateResult Update(IReadOnlyList<TrainingSample> samples, long step, CancellationToken cancellationToken = default,
+        double? klCoef = null)
     {
+        var lossSettings = klCoef is { } coef ? settings.Loss with { KlCoef = (float)coef } : settings.Loss;
         if (samples.Count == 0) throw new ArgumentException("An RL step needs at least one sample.", nameof(samples));
         if (!session.HasReference) throw new InvalidOperationException("The training session has no reference parameters loaded.");
 
@@ -61,7 +64,7 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
                 if (micro.Packed.ResponseTokens == 0) continue;
                 // Micro-batch losses must add up to the mini-batch's, under the aggregation the graph was built with.
                 float scale = MicroBatchScale.LossScale(session.Manifest.PolicyLoss.Aggregation, micro.Counts, miniCounts);
-                var result = session.TrainStep(micro.Packed.Tokens, micro.Inputs, settings.Loss with { LossScale = scale });
+                var result = session.TrainStep(micro.Packed.Tokens, micro.Inputs, lossSettings with { LossScale = scale });
                 double w = (double)micro.Packed.ResponseTokens;
                 tokens += micro.Packed.ResponseTokens;
                 loss += w * result.Loss / scale;

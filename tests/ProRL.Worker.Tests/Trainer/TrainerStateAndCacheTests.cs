@@ -14,7 +14,7 @@ public class TrainerStateAndCacheTests(PolicyArtifactsFixture tiny) : IClassFixt
         using var folder = new TempFolder();
         var mixture = TaskMixtureFactory.Create(new TasksOptions(), seed: 3);
         for (int i = 0; i < 5; i++) mixture.Next();
-        var state = new TrainerState(12, TrainerState.RlPhase, mixture.Position.ToJson(), 9);
+        var state = new TrainerState(12, TrainerState.RlPhase, mixture.Position.ToJson(), 9, KlCoef: 0.0123);
         state.WriteTo(folder.Path);
 
         var read = TrainerState.ReadFrom(folder.Path);
@@ -22,6 +22,18 @@ public class TrainerStateAndCacheTests(PolicyArtifactsFixture tiny) : IClassFixt
         // The position resumes the stream where it stood: the next task is the same one.
         var resumed = TaskMixtureFactory.Create(new TasksOptions(), 3, read.Position);
         Assert.Equal(mixture.Next().Prompt, resumed.Next().Prompt);
+    }
+
+    [Fact]
+    public void A_state_written_before_adaptive_kl_control_reads_with_no_coefficient()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.Combine(TrainerState.FileName),
+            """{ "Step": 3, "Phase": "rl", "MixturePosition": "{}", "ReferenceVersion": 1 }""");
+        var read = TrainerState.ReadFrom(folder.Path);
+        Assert.Null(read.KlCoef);
+        Assert.Equal(0.05, TrainerSettings.KlControl(new AlgorithmOptions { KlCoef = 0.05, KlControl = "adaptive" }, read.KlCoef).Coefficient);
+        Assert.Equal(0.02, TrainerSettings.KlControl(new AlgorithmOptions { KlCoef = 0.05 }, 0.02).Coefficient);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using ProRL.Algorithms.KlControl;
 using ProRL.Algorithms.Common;
 using ProRL.Algorithms.Sampling;
 using ProRL.Rollout.Engine;
@@ -39,6 +40,8 @@ public sealed class TrainerLoop : IDisposable
     private readonly string _modelHash;
     private readonly TrainingSession _session;
     private readonly PolicyUpdater _updater;
+    /// <summary>The KL coefficient of the next step; its value is part of the committed trainer state.</summary>
+    private KlController _kl;
     private readonly DiskSpaceGuard _disk;
     private TaskMixture _mixture;
     private readonly int _skippedDatasetRows;
@@ -61,6 +64,7 @@ public sealed class TrainerLoop : IDisposable
         _session = TrainingSession.Open(artifacts, SessionOptions());
         long pad = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
         _updater = new PolicyUpdater(_session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, pad));
+        _kl = TrainerSettings.KlControl(_c.Algorithm);
         _disk = new DiskSpaceGuard(_store.Root, _c.Run.DiskFullPolicy.Equals(RunOptions.DiskFullWait, StringComparison.OrdinalIgnoreCase),
             TimeSpan.FromSeconds(_c.Run.DiskFullRetrySeconds), logger, freeBytes);
         var datasets = new List<DatasetReport>();
@@ -75,6 +79,7 @@ public sealed class TrainerLoop : IDisposable
             var saved = TrainerState.ReadFrom(state.FolderPath);
             _session.LoadCheckpoint(Path.Combine(state.FolderPath, TrainerState.CheckpointFolder));
             _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, saved.Position);
+            _kl = TrainerSettings.KlControl(_c.Algorithm, saved.KlCoef);
             _step = saved.Step;
             if (resume.PolicyBehind)
                 _exchange.CommitPolicy(_step, folder => _session.ExportModel(_c.Model.Path, folder), Properties(saved.Phase));
@@ -193,15 +198,22 @@ public sealed class TrainerLoop : IDisposable
         var batch = kept.Take(_c.Rollout.PromptsPerStep).ToList();
         var samples = batch.SelectMany((entry, groupId) => entry.Group.Samples.Select((s, i) => new TrainingSample(
             groupId, entry.Group.PromptTokenIds, s.TokenIds, s.LogProbs, entry.Scores[i].Reward, s.FinishReason == GeneratedSample.Eos))).ToList();
-        PolicyUpdateResult? update = samples.Count > 0 ? _updater.Update(samples, step, cancellationToken) : null;
+        double klCoef = _kl.Coefficient;
+        PolicyUpdateResult? update = samples.Count > 0 ? _updater.Update(samples, step, cancellationToken, klCoef) : null;
 
         cancellationToken.ThrowIfCancellationRequested(); // past this point the step is committed whole or not at all
-        var state = new TrainerState(step, TrainerState.RlPhase, _mixture.Position.ToJson(), _referenceVersion);
+        // The next step's coefficient follows from this step's measured KL, and is committed with the state, so that a
+        // resumed run uses exactly the coefficient an uninterrupted one would.
+        var next = TrainerSettings.KlControl(_c.Algorithm, klCoef);
+        if (update is not null) next.Update(update.Kl, update.Samples);
+        var state = new TrainerState(step, TrainerState.RlPhase, _mixture.Position.ToJson(), _referenceVersion, next.Coefficient);
         // Cancellation no longer applies here: a wait for disk space ends with the commit, or with the process.
         _disk.Retrying(() => _exchange.CommitStep(step, consumed, folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder),
             Properties(TrainerState.RlPhase)), NextCommitBytes(), $"step {step} (trainer state and policy)", CancellationToken.None);
         _step = step;
+        _kl = next;
         var metrics = Metrics(all, update, sampler.Counters, watch.Elapsed);
+        metrics["kl_coef"] = klCoef;
         if (_c.Tasks.Datasets.Count > 0) metrics[MetricNameSkippedRows] = _skippedDatasetRows;
         _store.Metrics.Append(step, metrics, TrainerState.RlPhase);
         _store.Prune(new RetentionSettings(_c.Run.KeepPolicyVersions, _c.Run.KeepReferenceVersions, _c.Run.KeepTrainerVersions));
@@ -294,6 +306,7 @@ public sealed class TrainerLoop : IDisposable
             m[MetricNames.ClipFractionLow] = update.ClipFractionLow;
             m[MetricNames.ClipFractionHigh] = update.ClipFractionHigh;
             m["grad_norm"] = update.GradNorm;
+            m["samples"] = update.Samples;
             m["trainer_rollout_logprob_gap"] = update.RolloutTrainerLogprobGap;
         }
         return m;

@@ -1,5 +1,6 @@
 using ProRL.Algorithms.Loss;
 using ProRL.Algorithms.Advantages;
+using ProRL.Algorithms.KlControl;
 using ProRL.Algorithms.Length;
 using ProRL.Algorithms.Sampling;
 using ProRL.Training.Heads;
@@ -36,6 +37,20 @@ public static class TrainerSettings
         },
         EntropyInLoss = a.EntropyCoef != 0,
     };
+
+    /// <summary>The KL controller, starting at <paramref name="coefficient"/> (a resumed run's saved value) or Algorithm:KlCoef.</summary>
+    public static KlController KlControl(AlgorithmOptions a, double? coefficient = null) => KlController.Create(new KlControllerOptions
+    {
+        Kind = a.KlControl.ToLowerInvariant() switch
+        {
+            AlgorithmOptions.KlFixed => KlControllerKind.Fixed,
+            AlgorithmOptions.KlAdaptive => KlControllerKind.Adaptive,
+            var other => throw Unknown("Algorithm:KlControl", other),
+        },
+        InitialCoef = coefficient ?? a.KlCoef,
+        TargetKl = a.KlTarget,
+        Horizon = a.KlHorizon,
+    });
 
     public static AdvantageOptions Advantage(AlgorithmOptions a) => new()
     {

@@ -9,7 +9,9 @@ namespace ProRL.Worker.Services.Training;
 /// reference the step trained against, and which phase produced it. Together with the checkpoint this is everything a
 /// restart needs to continue exactly where the last commit left off.
 /// </summary>
-public sealed record TrainerState(long Step, string Phase, string MixturePosition, long ReferenceVersion)
+/// <param name="KlCoef">The KL coefficient for the next step (an adaptive controller's state); null in states written
+/// before adaptive control existed, or by the warm-up, meaning <c>Algorithm:KlCoef</c>.</param>
+public sealed record TrainerState(long Step, string Phase, string MixturePosition, long ReferenceVersion, double? KlCoef = null)
 {
     public const string FileName = "trainer-state.json";
     public const string CheckpointFolder = "checkpoint";

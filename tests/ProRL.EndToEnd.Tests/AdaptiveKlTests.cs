@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace ProRL.EndToEnd.Tests;
+
+/// <summary>
+/// Algorithm:KlControl=adaptive is wired into the update: each RL step's coefficient (metrics kl_coef) follows from the
+/// previous step's coefficient and measured KL by Ziegler et al.'s rule, β ← β·(1 + clip(KL/target − 1, ±0.2)·n/H).
+/// </summary>
+public class AdaptiveKlTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_adaptive_controller_sets_each_steps_kl_coefficient_from_the_last_steps_measured_kl()
+    {
+        const double target = 1e-4, initial = 0.05;
+        const int horizon = 32;
+        var root = Directory.CreateTempSubdirectory("prorl-e2e-adaptive-kl-").FullName;
+        var run = Path.Combine(root, "run");
+        var settings = SmallRun.Settings(TinyModel.Folder, run, promptsPerChunk: 2);
+        settings["Run:MaxSteps"] = "5";
+        settings["Algorithm:KlControl"] = "adaptive";
+        settings["Algorithm:KlCoef"] = initial.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        settings["Algorithm:KlTarget"] = target.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        settings["Algorithm:KlHorizon"] = horizon.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["ReferenceReset:EveryNSteps"] = "";
+        settings["ReferenceReset:Enabled"] = "false";
+        using (var worker = WorkerProcess.Start(settings, root))
+        {
+            int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
+            output.WriteLine(worker.Output);
+            Assert.True(exit == 0, $"the worker exited with {exit}");
+        }
+
+        var rows = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Where(r => r["kl_coef"] is not null).ToList();
+        Assert.True(rows.Count >= 3, $"{rows.Count} RL steps recorded");
+        Assert.Equal(initial, rows[0]["kl_coef"]!.GetValue<double>(), 12);
+        for (int i = 1; i < rows.Count; i++)
+        {
+            double previous = rows[i - 1]["kl_coef"]!.GetValue<double>();
+            double kl = rows[i - 1]["kl"]!.GetValue<double>();
+            int samples = (int)rows[i - 1]["samples"]!.GetValue<double>();
+            double expected = Math.Max(0, previous * (1 + Math.Clamp(kl / target - 1, -0.2, 0.2) * samples / horizon));
+            double actual = rows[i]["kl_coef"]!.GetValue<double>();
+            Assert.True(Math.Abs(actual - expected) <= 1e-9 * Math.Max(1, expected), $"step {i}: kl_coef {actual}, expected {expected} (kl {kl})");
+        }
+        Assert.Contains(rows.Skip(1), r => Math.Abs(r["kl_coef"]!.GetValue<double>() - initial) > 1e-6); // it moved
+        Directory.Delete(root, recursive: true);
+    }
+}
