@@ -56,6 +56,14 @@ public sealed class AlgorithmOptions : IOptionsSection
     [Range(1, 100_000_000)]
     public int KlHorizon { get; set; } = 10_000;
 
+    /// <summary>Per-token policy entropy under which a step counts towards an <c>entropy_collapse</c> event; 0 = no events.</summary>
+    [Range(0.0, 100.0)]
+    public double EntropyFloor { get; set; } = 0.05;
+
+    /// <summary>Consecutive RL steps under <see cref="EntropyFloor"/> that make an <c>entropy_collapse</c> event.</summary>
+    [Range(1, 1_000_000)]
+    public int EntropyCollapseSteps { get; set; } = 5;
+
     /// <summary>Entropy bonus coefficient (positive rewards entropy); 0 = off.</summary>
     [Range(-1.0, 1.0)]
     public double EntropyCoef { get; set; }

@@ -35,6 +35,7 @@ public static class EventTypes
     public const string PolicyCommitted = "policy_committed";
     public const string Validation = "validation";
     public const string ChunkRejected = "chunk_rejected";
+    public const string EntropyCollapse = "entropy_collapse";
 }
 
 /// <summary><c>metrics.jsonl</c>: one record per trainer step, numbers keyed by <see cref="MetricNames"/>.</summary>

@@ -1,3 +1,5 @@
+using ProRL.Worker.Reporting;
+using ProRL.Algorithms.Stability;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -216,10 +218,31 @@ public sealed class TrainerLoop : IDisposable
         metrics["kl_coef"] = klCoef;
         if (_c.Tasks.Datasets.Count > 0) metrics[MetricNameSkippedRows] = _skippedDatasetRows;
         _store.Metrics.Append(step, metrics, TrainerState.RlPhase);
+        ReportEntropyCollapse(step);
         _store.Prune(new RetentionSettings(_c.Run.KeepPolicyVersions, _c.Run.KeepReferenceVersions, _c.Run.KeepTrainerVersions));
         if (update is { UpdatesSkipped: > 0 })
             _logger.LogWarning("Step {Step}: {Skipped} optimizer update(s) skipped: {Reasons}", step, update.UpdatesSkipped, string.Join("; ", update.SkipReasons));
         return step;
+    }
+
+    /// <summary>
+    /// An <c>entropy_collapse</c> event at the step where the entropy has stayed under Algorithm:EntropyFloor for
+    /// Algorithm:EntropyCollapseSteps steps, decided from metrics.jsonl alone (so a resumed run reports it once too).
+    /// </summary>
+    private void ReportEntropyCollapse(long step)
+    {
+        if (_c.Algorithm.EntropyFloor <= 0) return;
+        int steps = _c.Algorithm.EntropyCollapseSteps;
+        var history = _store.Metrics.File.ReadAll().Records
+            .Where(r => MetricSeries.TryNumber(r[MetricNames.Step], out var s) && s <= step && r[MetricNames.Entropy] is not null)
+            .GroupBy(r => MetricSeries.TryNumber(r[MetricNames.Step], out var s) ? s : -1).OrderBy(g => g.Key)
+            .Select(g => MetricSeries.TryNumber(g.Last()[MetricNames.Entropy], out var h) ? h : double.NaN)
+            .TakeLast(steps + 1).ToList();
+        if (!EntropyCollapse.StartsNow(history, _c.Algorithm.EntropyFloor, steps)) return;
+        string reason = $"policy entropy under {_c.Algorithm.EntropyFloor} for {steps} steps (now {history[^1]:G3}): raise Rollout:Temperature, " +
+                        "Algorithm:ClipHigh or Algorithm:EntropyCoef, or reset the reference";
+        _store.Events.Append(EventTypes.EntropyCollapse, step, reason);
+        _logger.LogWarning("Step {Step}: {Reason}", step, reason);
     }
 
     /// <summary>

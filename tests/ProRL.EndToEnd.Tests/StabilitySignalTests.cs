@@ -4,13 +4,15 @@ using Xunit.Abstractions;
 namespace ProRL.EndToEnd.Tests;
 
 /// <summary>
-/// Algorithm:KlControl=adaptive is wired into the update: each RL step's coefficient (metrics kl_coef) follows from the
-/// previous step's coefficient and measured KL by Ziegler et al.'s rule, β ← β·(1 + clip(KL/target − 1, ±0.2)·n/H).
+/// The stability machinery in a real run. Algorithm:KlControl=adaptive is wired into the update: each RL step's
+/// coefficient (metrics kl_coef) follows from the previous step's coefficient and measured KL by Ziegler et al.'s rule,
+/// β ← β·(1 + clip(KL/target − 1, ±0.2)·n/H). And an entropy_collapse event is written once, at the step where the
+/// entropy has stayed under the floor for the configured number of steps.
 /// </summary>
-public class AdaptiveKlTests(ITestOutputHelper output)
+public class StabilitySignalTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task The_adaptive_controller_sets_each_steps_kl_coefficient_from_the_last_steps_measured_kl()
+    public async Task Adaptive_kl_control_sets_each_steps_coefficient_and_a_collapse_is_reported_once()
     {
         const double target = 1e-4, initial = 0.05;
         const int horizon = 32;
@@ -24,6 +26,8 @@ public class AdaptiveKlTests(ITestOutputHelper output)
         settings["Algorithm:KlHorizon"] = horizon.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["ReferenceReset:EveryNSteps"] = "";
         settings["ReferenceReset:Enabled"] = "false";
+        settings["Algorithm:EntropyFloor"] = "100"; // every step is under it: the event comes at the second RL step
+        settings["Algorithm:EntropyCollapseSteps"] = "2";
         using (var worker = WorkerProcess.Start(settings, root))
         {
             int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
@@ -45,6 +49,11 @@ public class AdaptiveKlTests(ITestOutputHelper output)
             Assert.True(Math.Abs(actual - expected) <= 1e-9 * Math.Max(1, expected), $"step {i}: kl_coef {actual}, expected {expected} (kl {kl})");
         }
         Assert.Contains(rows.Skip(1), r => Math.Abs(r["kl_coef"]!.GetValue<double>() - initial) > 1e-6); // it moved
+
+        var collapses = File.ReadAllLines(Path.Combine(run, "events.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Where(e => e["type"]?.GetValue<string>() == "entropy_collapse").ToList();
+        var collapse = Assert.Single(collapses);
+        Assert.Equal(rows[1]["step"]!.GetValue<long>(), collapse["step"]!.GetValue<long>());
         Directory.Delete(root, recursive: true);
     }
 }
