@@ -61,7 +61,7 @@ public sealed class RewardService(
             MemoryBytes = (long)sandbox.MemoryLimitMegabytes << 20,
             MaxOutputBytes = sandbox.MaxOutputBytes,
         };
-        var runner = new LazyCodeRunner(
+        var runner = new Telemetry.MeteredCodeRunner(new LazyCodeRunner(
             () => new ProcessSandbox(new ProcessSandboxOptions
             {
                 Python = sandbox.PythonPath,
@@ -69,7 +69,7 @@ public sealed class RewardService(
                 Isolation = sandbox.Isolation == SandboxOptions.RequireBubblewrap ? SandboxIsolation.RequireBubblewrap : SandboxIsolation.Auto,
                 Warn = message => logger.LogWarning("{Message}", message),
             }),
-            e => logger.LogError(e, "The code sandbox could not start; code answers are scored 0 until this is fixed"));
+            e => logger.LogError(e, "The code sandbox could not start; code answers are scored 0 until this is fixed")));
         var format = string.Equals(tasks.ResponseFormat, TasksOptions.ThinkThenAnswer, StringComparison.OrdinalIgnoreCase)
             ? FormatRequirement.ThinkThenAnswer
             : FormatRequirement.None;
