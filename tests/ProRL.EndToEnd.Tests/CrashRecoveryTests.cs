@@ -136,7 +136,8 @@ public class CrashRecoveryTests(ITestOutputHelper output)
     private static void AssertTensorBoardHoldsEveryStepOnce(string run)
     {
         var files = EventFileLog.EventFiles(Path.Combine(run, TensorBoardReporter.FolderName));
-        Assert.True(files.Count >= MinKills, $"{files.Count} event files for at least {MinKills + 1} starts");
+        // A start killed before its TensorBoard service began leaves no file; the others each left one.
+        Assert.True(files.Count >= 2, $"{files.Count} event file(s) after at least {MinKills + 1} starts");
         var written = files.SelectMany(EventFileLog.ReadEvents)
             .SelectMany(e => e.Summary?.Value.Where(v => v.Tag == "step_seconds").Select(v => (e.Step, v.SimpleValue)) ?? [])
             .ToList();
