@@ -77,8 +77,27 @@ public sealed class ExportTests : IDisposable
         Assert.Equal(!spec.TieEmbeddings, names.Contains("lm_head.weight"));
 
         int[] tokens = [72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100];
-        var expected = OnnxLogits(Path.Combine(run.Policy.ReadLatest()!.FolderPath), tokens);
-        var actual = NumpyLogits(outDir, tokens);
+        AssertSameLogits(layout, run.Policy.ReadLatest()!.FolderPath, outDir, tokens, tolerance: 1e-4, minLargest: 1);
+    }
+
+    /// <summary>The builder's own tiny random exports (fixtures), fp32 and fp16 with MultiHeadAttention.</summary>
+    [Theory]
+    [InlineData(ProRL.TestSupport.SharedFixtures.LlamaFp32Opset14, 1e-4)]
+    [InlineData(ProRL.TestSupport.SharedFixtures.LlamaFp16Mha, 5e-3)]
+    public void Real_builder_exports_reproduce_their_logits(string fixture, double tolerance)
+    {
+        var run = RunStore.Open(Path.Combine(_temp, "run"));
+        run.EnsureInitialVersions(ProRL.TestSupport.SharedFixtures.Path(fixture));
+        var outDir = Path.Combine(_temp, "hf");
+        Assert.Equal(0, CliApp.Build().Run(["export", "--run", run.Root, "--version", "0", "--format", "safetensors-hf", "--out", outDir]));
+        Assert.Equal("LlamaForCausalLM", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "config.json")))!["architectures"]![0]);
+        AssertSameLogits(fixture, run.Policy.ReadLatest()!.FolderPath, outDir, [0, 5, 17, 42, 99, 7, 3, 250], tolerance, minLargest: 0.05);
+    }
+
+    private static void AssertSameLogits(string what, string onnxFolder, string hfFolder, int[] tokens, double tolerance, double minLargest)
+    {
+        var expected = OnnxLogits(onnxFolder, tokens);
+        var actual = NumpyLogits(hfFolder, tokens);
         Assert.Equal(expected.Length, actual.Length);
         double worst = 0, largest = 0;
         for (int p = 0; p < tokens.Length; p++)
@@ -87,8 +106,8 @@ public sealed class ExportTests : IDisposable
                 worst = Math.Max(worst, Math.Abs(expected[p][v] - actual[p][v]));
                 largest = Math.Max(largest, Math.Abs(expected[p][v]));
             }
-        Assert.True(largest > 1, $"logits too small to compare meaningfully ({largest})");
-        Assert.True(worst < 1e-3 * Math.Max(1, largest), $"{layout}: max |Δlogit| {worst:G3} (largest |logit| {largest:G3})");
+        Assert.True(largest > minLargest, $"{what}: logits too small to compare meaningfully ({largest})");
+        Assert.True(worst < tolerance * Math.Max(1, largest), $"{what}: max |Δlogit| {worst:G3} (largest |logit| {largest:G3})");
     }
 
     [Fact]
@@ -118,11 +137,16 @@ public sealed class ExportTests : IDisposable
         for (int i = 0; i < d.NumHiddenLayers; i++)
         {
             int[] empty = [1, d.NumKeyValueHeads, 0, d.HeadSize];
-            inputs.Add(NamedOnnxValue.CreateFromTensor(d.Inputs.PastKeyName(i), new DenseTensor<float>(empty)));
-            inputs.Add(NamedOnnxValue.CreateFromTensor(d.Inputs.PastValueName(i), new DenseTensor<float>(empty)));
+            foreach (var name in new[] { d.Inputs.PastKeyName(i), d.Inputs.PastValueName(i) })
+                inputs.Add(session.InputMetadata[name].ElementType == typeof(Float16)
+                    ? NamedOnnxValue.CreateFromTensor(name, new DenseTensor<Float16>(empty))
+                    : NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(empty)));
         }
         using var results = session.Run(inputs, [d.Outputs.Logits]);
-        var logits = results.First().AsTensor<float>().ToArray();
+        var output = results.First();
+        var logits = output.ElementType == TensorElementType.Float16
+            ? output.AsTensor<Float16>().ToArray().Select(h => (float)h).ToArray()
+            : output.AsTensor<float>().ToArray();
         int vocab = logits.Length / n;
         return Enumerable.Range(0, n).Select(p => logits.AsSpan(p * vocab, vocab).ToArray().Select(x => (double)x).ToArray()).ToArray();
     }
