@@ -32,9 +32,20 @@ public sealed class TelemetryService(
         if (telemetry.Value.PrometheusPort > 0)
         {
             // The exporter owns http://host:port/; a longer prefix on the same port routes /healthz here instead.
+            var prefix = $"http://{telemetry.Value.PrometheusHost}:{telemetry.Value.PrometheusPort}/healthz/";
             _health = new HttpListener();
-            _health.Prefixes.Add($"http://{telemetry.Value.PrometheusHost}:{telemetry.Value.PrometheusPort}/healthz/");
-            _health.Start();
+            _health.Prefixes.Add(prefix);
+            try
+            {
+                _health.Start();
+            }
+            catch (HttpListenerException e)
+            {
+                // Monitoring must not stop training: without the endpoint the supervisor still has the watchdog.
+                logger.LogError(e, "Could not serve {Prefix}; /healthz is off", prefix);
+                (_health as IDisposable).Dispose();
+                _health = null;
+            }
         }
         return base.StartAsync(cancellationToken);
     }

@@ -14,10 +14,13 @@ public sealed class TensorBoardTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    // Steps far from those of other tests: the distributions hand-off is process-wide and test classes run in parallel.
+    private const long B = 70_000;
+
     private static void AppendSteps(RunStore run, int from, int to)
     {
         for (int s = from; s <= to; s++)
-            run.Metrics.Append(s, new Dictionary<string, double>
+            run.Metrics.Append(B + s, new Dictionary<string, double>
             {
                 [MetricNames.RewardMean] = 0.25 * s,
                 [MetricNames.Kl] = 1e-3 * s,
@@ -43,9 +46,9 @@ public sealed class TensorBoardTests : IDisposable
     {
         var run = RunStore.Open(_temp.Path);
         AppendSteps(run, 1, 3);
-        run.Events.Append(EventTypes.ReferenceReset, 2, "reference reset to policy v2", new JsonObject { ["rule"] = "KlAbove" });
-        run.Events.Append(EventTypes.PolicyCommitted, 2, "not a reset: not written");
-        new ValidationResult(2, 8, 4, new Dictionary<string, double> { ["1"] = 0.375, ["4"] = 0.75 }, 0.4,
+        run.Events.Append(EventTypes.ReferenceReset, B + 2, "reference reset to policy v2", new JsonObject { ["rule"] = "KlAbove" });
+        run.Events.Append(EventTypes.PolicyCommitted, B + 2, "not a reset: not written");
+        new ValidationResult(B + 2, 8, 4, new Dictionary<string, double> { ["1"] = 0.375, ["4"] = 0.75 }, 0.4,
             new Dictionary<string, double> { ["math"] = 0.4 }).Save(run);
 
         string firstFile;
@@ -53,8 +56,8 @@ public sealed class TensorBoardTests : IDisposable
         {
             firstFile = reporter.EventFilePath;
             // Step 4's distributions arrive before its commit; step 9's belong to a step never committed.
-            TrainingDistributions.Publish(4, [-1.0, 0.0, 0.5, 0.5], [3, 7, 7, 10]);
-            TrainingDistributions.Publish(9, [1.0], [1]);
+            TrainingDistributions.Publish(B + 4, [-1.0, 0.0, 0.5, 0.5], [3, 7, 7, 10]);
+            TrainingDistributions.Publish(B + 9, [1.0], [1]);
             reporter.Pump();
             AppendSteps(run, 4, 4);
             reporter.Pump();
@@ -65,7 +68,7 @@ public sealed class TensorBoardTests : IDisposable
         using (var f = new FileStream(firstFile, FileMode.Append)) f.Write(torn.AsSpan(0, 20));
 
         AppendSteps(run, 6, 6);
-        run.Events.Append(EventTypes.ReferenceReset, 6, "second reset");
+        run.Events.Append(EventTypes.ReferenceReset, B + 6, "second reset");
         string secondFile;
         using (var restarted = new TensorBoardReporter(run))
         {
@@ -85,7 +88,7 @@ public sealed class TensorBoardTests : IDisposable
         }
 
         var records = files.SelectMany(f => f["records"]!.AsArray()).Where(r => (string?)r!["what"] == "summary").ToList();
-        var values = records.SelectMany(r => r!["values"]!.AsArray().Select(v => (Step: (long)r["step"]!, Value: v!))).ToList();
+        var values = records.SelectMany(r => r!["values"]!.AsArray().Select(v => (Step: (long)r["step"]! - B, Value: v!))).ToList();
 
         // Every metrics step exactly once across both files, with the metrics.jsonl values (as float32).
         var reward = values.Where(v => (string?)v.Value["tag"] == MetricNames.RewardMean).ToList();
