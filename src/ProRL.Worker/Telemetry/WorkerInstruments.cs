@@ -20,8 +20,10 @@ public static class WorkerInstruments
     public static readonly Counter<long> SandboxFailures =
         Meter.CreateCounter<long>("prorl.sandbox.failures", "{run}", "Sandbox runs that timed out, exceeded the output limit, or could not run.");
 
+    // The exporter's default buckets are meant for milliseconds (0 … 10000); commits take 10 ms to minutes.
     public static readonly Histogram<double> CommitSeconds =
-        Meter.CreateHistogram<double>("prorl.checkpoint.commit.duration", "s", "Time to commit one version (write, fsync, rename), by store.");
+        Meter.CreateHistogram("prorl.checkpoint.commit.duration", "s", "Time to commit one version (write, fsync, rename), by store.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
 
     /// <summary>Records the duration of a commit to the store named by its folder (policy, reference, trainer).</summary>
     public static void RecordCommit(string storeFolder, long startTimestamp) =>
