@@ -66,7 +66,7 @@ public class CrashRecoveryTests(ITestOutputHelper output)
             worker.Kill();
             if (live is not null)
             {
-                Assert.Equal("running", live.State);
+                Assert.StartsWith("running (main: pid ", live.State);
                 Assert.NotNull(live.Policy);
                 Assert.NotNull(live.Reference);
                 Assert.InRange(live.Step ?? 0, audit.CommittedStep, long.MaxValue);
@@ -109,6 +109,7 @@ public class CrashRecoveryTests(ITestOutputHelper output)
         AssertTensorBoardHoldsEveryStepOnce(run);
         var summary = RunSummary.Read(run);
         Assert.Equal($"stopped: Run:MaxSteps ({target}) reached", summary.State);
+        Assert.False(Assert.Single(summary.Hosts).Alive);
         Assert.Equal(target, summary.Step);
         Assert.Equal(target, summary.Policy?.Version);
         Assert.NotNull(summary.LastValidation);

@@ -12,6 +12,7 @@ public static class TelemetryRegistration
     public static IServiceCollection AddWorkerTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<TrainerProgress>();
+        services.AddHostedService<HostLivenessService>();
         services.AddHostedService<TensorBoardService>();
         services.AddHostedService<TelemetryService>();
         services.AddHostedService<SystemdWatchdogService>();

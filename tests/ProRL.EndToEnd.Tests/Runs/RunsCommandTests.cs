@@ -5,6 +5,7 @@ using ProRL.Worker.RunDirectory;
 using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
 using ProRL.Worker.Services.Validation;
+using ProRL.Worker.Telemetry;
 
 namespace ProRL.EndToEnd.Tests.Runs;
 
@@ -50,7 +51,7 @@ public sealed class RunsCommandTests : IDisposable
     {
         var run = MakeRun("a");
         var s = RunSummary.Read(run.Root);
-        Assert.Equal("running", s.State);
+        Assert.Equal("running (from the logs: no liveness files)", s.State);
         Assert.Equal(3, s.Step);
         Assert.Equal("rl", s.Phase);
         Assert.Equal(3, s.Policy!.Version);
@@ -67,6 +68,15 @@ public sealed class RunsCommandTests : IDisposable
         Assert.Equal("stopped: Run:MaxSteps (3) reached", RunSummary.Read(run.Root).State);
         run.Events.Append(EventTypes.RunStarted, 3, "worker started");
         Assert.StartsWith("not running", RunSummary.Read(run.Root, DateTimeOffset.UtcNow.AddHours(1)).State);
+
+        // A worker holding its liveness file is running whatever the logs say; once it lets go, it is not.
+        using (HostLiveness.Hold(run.Root, new HostRecord("main", 4242, "box", DateTimeOffset.UtcNow, ["trainer"])))
+        {
+            Assert.Equal("running (main: pid 4242 on box)", RunSummary.Read(run.Root).State);
+            Assert.True(Assert.Single(RunSummary.Read(run.Root).Hosts).Alive);
+        }
+        Assert.StartsWith("not running (no worker holds its liveness file", RunSummary.Read(run.Root).State);
+        Assert.False(Assert.Single(RunSummary.Read(run.Root).Hosts).Alive);
 
         Assert.Equal(0, CliApp.Build().Run(["runs", "show", run.Root]));
         Assert.Equal(0, CliApp.Build().Run(["runs", "show", run.Root, "--json"]));

@@ -71,6 +71,8 @@ public sealed class RunsShowCommand : Command<RunsShowCommand.Settings>
             ? $"v{r.Version}" + (r.SourcePolicyVersion is { } src ? $" (copy of policy v{src})" : "") + (r.ResetRule is { } rule ? $", rule {rule}" : "")
             : "none");
         Row("last activity", s.LastActivityUtc?.ToString("u", CultureInfo.InvariantCulture) ?? "none");
+        foreach (var h in s.Hosts)
+            Row($"host {h.Instance}", $"{(h.Alive ? "alive" : "gone")}: pid {h.ProcessId} on {h.Machine}, started {h.StartedUtc.ToString("u", CultureInfo.InvariantCulture)}, services {string.Join(" ", h.Services)}");
         Row("last validation", Validation(s));
         Row("disk", $"{Bytes(s.DiskBytes)} ({string.Join(", ", s.DiskBytesByEntry.Where(e => e.Value > 0).OrderByDescending(e => e.Value).Take(6).Select(e => $"{e.Key} {Bytes(e.Value)}"))})");
         AnsiConsole.Write(table);

@@ -5,10 +5,13 @@ using ProRL.Worker.RunDirectory;
 using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
 using ProRL.Worker.Services.Validation;
+using ProRL.Worker.Telemetry;
 
 namespace ProRL.Cli.Runs;
 
 public sealed record VersionSummary(long Version, DateTimeOffset CreatedUtc, string? Phase, long? SourcePolicyVersion, string? ResetRule);
+
+public sealed record HostSummary(string Instance, int ProcessId, string Machine, DateTimeOffset StartedUtc, IReadOnlyList<string> Services, bool Alive);
 
 public sealed record ResetSummary(long Step, DateTimeOffset? Time, string? Rule, string Message);
 
@@ -30,6 +33,7 @@ public sealed record RunSummary(
     IReadOnlyList<ResetSummary> Resets,
     ValidationResult? LastValidation,
     DateTimeOffset? LastActivityUtc,
+    IReadOnlyList<HostSummary> Hosts,
     long DiskBytes,
     IReadOnlyDictionary<string, long> DiskBytesByEntry)
 {
@@ -70,9 +74,12 @@ public sealed record RunSummary(
         var lastActivity = new[] { Time(metrics.LastOrDefault()?[MetricNames.Time]), Time(events.LastOrDefault()?["time"]), policy?.Manifest.CreatedUtc }
             .Where(t => t is not null).Max();
         var (total, byEntry) = DiskUse(store.Root);
+        var hosts = HostLiveness.Probe(store.Root)
+            .Select(h => new HostSummary(h.Record.Instance, h.Record.ProcessId, h.Record.Machine, h.Record.StartedUtc, h.Record.Services, h.Alive))
+            .ToList();
         return new RunSummary(store.Root, info?.RunId, info?.ModelPath, info?.CreatedUtc,
-            InferState(events, lastActivity, now ?? DateTimeOffset.UtcNow), state?.Step ?? trainer?.Version, state?.Phase,
-            Describe(policy), Describe(reference), resets, validation, lastActivity, total, byEntry);
+            InferState(events, hosts, lastActivity, now ?? DateTimeOffset.UtcNow), state?.Step ?? trainer?.Version, state?.Phase,
+            Describe(policy), Describe(reference), resets, validation, lastActivity, hosts, total, byEntry);
     }
 
     /// <summary>Subfolders of <paramref name="root"/> (and the folder itself) that are run directories.</summary>
@@ -85,16 +92,21 @@ public sealed record RunSummary(
     }
 
     /// <summary>
-    /// From the logs, as nothing else records whether a process is alive: the last start/stop event, and whether
-    /// anything was committed recently.
+    /// Running when a worker holds its liveness file (<see cref="HostLiveness"/>); otherwise the last start/stop event
+    /// says whether it stopped cleanly. Runs written before liveness files existed (or on a filesystem without locks,
+    /// where every file looks free) fall back to the logs: started and active within <see cref="ActivityWindow"/>.
     /// </summary>
-    private static string InferState(IReadOnlyList<JsonObject> events, DateTimeOffset? lastActivity, DateTimeOffset now)
+    private static string InferState(IReadOnlyList<JsonObject> events, IReadOnlyList<HostSummary> hosts, DateTimeOffset? lastActivity, DateTimeOffset now)
     {
+        var alive = hosts.Where(h => h.Alive).ToList();
+        if (alive.Count > 0)
+            return "running (" + string.Join(", ", alive.Select(h => $"{h.Instance}: pid {h.ProcessId} on {h.Machine}")) + ")";
         var last = events.LastOrDefault(e => Type(e) is EventTypes.RunStarted or EventTypes.RunStopped);
         if (last is null) return "new";
         if (Type(last) == EventTypes.RunStopped) return "stopped: " + ((string?)last["message"] ?? "");
-        if (lastActivity is { } t && now - t <= ActivityWindow) return "running";
         var ago = lastActivity is { } a ? $"{(now - a).TotalMinutes.ToString("F0", CultureInfo.InvariantCulture)} min ago" : "never";
+        if (hosts.Count > 0) return $"not running (no worker holds its liveness file; last activity {ago})";
+        if (lastActivity is { } t && now - t <= ActivityWindow) return "running (from the logs: no liveness files)";
         return $"not running (no stop recorded; last activity {ago})";
     }
 
