@@ -120,6 +120,33 @@ public sealed class ExportTests : IDisposable
         Assert.Contains("no safetensors-hf mapping", Assert.Throws<NotSupportedException>(() => HuggingFaceExport.Write(gemma.Directory, Path.Combine(_temp, "o2"))).Message);
     }
 
+    [Fact]
+    public void Rope_theta_is_read_back_from_the_caches_and_scaled_rope_is_refused()
+    {
+        const int headSize = 16, positions = 64, half = headSize / 2;
+        (ProRL.Onnx.Tensors.Tensor Cos, ProRL.Onnx.Tensors.Tensor Sin) Caches(double theta, double scaleSlowPairs)
+        {
+            var cos = new float[positions * half];
+            var sin = new float[positions * half];
+            for (int p = 0; p < positions; p++)
+                for (int i = 0; i < half; i++)
+                {
+                    // Llama 3 style scaling slows the low-frequency half down; plain RoPE has scale 1.
+                    double a = p * Math.Pow(theta, -2.0 * i / headSize) / (i >= half / 2 ? scaleSlowPairs : 1);
+                    cos[p * half + i] = (float)Math.Cos(a);
+                    sin[p * half + i] = (float)Math.Sin(a);
+                }
+            return (ProRL.Onnx.Tensors.Tensor.FromFloats("cos_cache", [positions, half], cos), ProRL.Onnx.Tensors.Tensor.FromFloats("sin_cache", [positions, half], sin));
+        }
+        foreach (var theta in new[] { 10000.0, 500000.0, 1000000.0 })
+        {
+            var (cos, sin) = Caches(theta, 1);
+            Assert.Equal(theta, HuggingFaceExport.RopeTheta(cos, sin, headSize));
+        }
+        var (c8, s8) = Caches(500000, 8);
+        Assert.Contains("scaled RoPE", Assert.Throws<NotSupportedException>(() => HuggingFaceExport.RopeTheta(c8, s8, headSize)).Message);
+    }
+
     private static double[][] OnnxLogits(string folder, int[] tokens)
     {
         var config = GenAiConfig.Load(Path.Combine(folder, GenAiConfig.FileName));
