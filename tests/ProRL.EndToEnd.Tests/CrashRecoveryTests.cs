@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using ProRL.Cli.Runs;
+using ProRL.Worker.Reporting.TensorBoard;
+using ProRL.Worker.RunDirectory;
 using Xunit.Abstractions;
 
 namespace ProRL.EndToEnd.Tests;
@@ -58,7 +61,16 @@ public class CrashRecoveryTests(ITestOutputHelper output)
             if (aim.Trigger is { } trigger) await Polling.UntilAsync(() => probe.Phases(before).Contains(trigger) || worker.HasExited, TimeSpan.FromSeconds(40));
             await Task.Delay(random.Next(aim.MaxDelayMs + 1));
             Assert.False(worker.HasExited, $"the worker exited by itself (code {(worker.HasExited ? worker.ExitCode : 0)}):\n{worker.Output}");
+            // `prorl runs show` on the live run, only where a few ms do not move the kill out of its aimed phase.
+            var live = aim.Trigger is null && kills > 0 ? RunSummary.Read(run) : null;
             worker.Kill();
+            if (live is not null)
+            {
+                Assert.StartsWith("running (main: pid ", live.State);
+                Assert.NotNull(live.Policy);
+                Assert.NotNull(live.Reference);
+                Assert.InRange(live.Step ?? 0, audit.CommittedStep, long.MaxValue);
+            }
 
             var phases = probe.Phases(before);
             foreach (var phase in phases) hit[phase] = hit.GetValueOrDefault(phase) + 1;
@@ -76,11 +88,32 @@ public class CrashRecoveryTests(ITestOutputHelper output)
         // The last start runs to Run:MaxSteps and exits 0: training continued from what the kills left.
         long target = audit.CommittedStep + 2;
         settings["Run:MaxSteps"] = target.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The final run serves Prometheus on loopback: scrape it while it trains.
+        int port = FreeLoopbackPort();
+        settings["Telemetry:PrometheusPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Telemetry:PrometheusHost"] = "127.0.0.1";
+        string scraped = "";
         using (var last = WorkerProcess.Start(settings, root))
         {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            while (!last.HasExited && !scraped.Contains("prorl_trainer_step", StringComparison.Ordinal))
+            {
+                try { scraped = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"); }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { await Task.Delay(100); }
+            }
             int exit = await last.WaitForExitAsync(TimeSpan.FromMinutes(2));
             Assert.True(exit == 0, $"the final run exited with {exit}:\n{last.Output}");
         }
+        Assert.Contains("prorl_trainer_step", scraped);
+        Assert.Contains("prorl_queue_depth", scraped);
+        AssertTensorBoardHoldsEveryStepOnce(run);
+        var summary = RunSummary.Read(run);
+        Assert.Equal($"stopped: Run:MaxSteps ({target}) reached", summary.State);
+        Assert.False(Assert.Single(summary.Hosts).Alive);
+        Assert.Equal(target, summary.Step);
+        Assert.Equal(target, summary.Policy?.Version);
+        Assert.NotNull(summary.LastValidation);
+        Assert.True(summary.DiskBytes > 0);
         Assert.Equal(target, audit.Check());
         Assert.Equal(target, ProRL.Worker.RunDirectory.RunStore.Open(run).Policy.ReadLatestPointer()); // a clean exit leaves no policy behind
         // Every step from the warm-up to the last has exactly one committed version with its ledger (checked by the audit).
@@ -95,5 +128,34 @@ public class CrashRecoveryTests(ITestOutputHelper output)
         File.WriteAllBytes(largest.FullName, bytes);
         Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => audit.Check());
         Directory.Delete(root, recursive: true);
+    }
+
+    /// <summary>
+    /// Every process start wrote its own event file, and kills may have torn their tails: across all of them, each
+    /// step of metrics.jsonl appears exactly once, with its value.
+    /// </summary>
+    private static void AssertTensorBoardHoldsEveryStepOnce(string run)
+    {
+        var files = EventFileLog.EventFiles(Path.Combine(run, TensorBoardReporter.FolderName));
+        // A start killed before its TensorBoard service began leaves no file; the others each left one.
+        Assert.True(files.Count >= 2, $"{files.Count} event file(s) after at least {MinKills + 1} starts");
+        var written = files.SelectMany(EventFileLog.ReadEvents)
+            .SelectMany(e => e.Summary?.Value.Where(v => v.Tag == "step_seconds").Select(v => (e.Step, v.SimpleValue)) ?? [])
+            .ToList();
+        var expected = RunStore.Open(run).Metrics.File.ReadAll().Records
+            .Where(r => r["step_seconds"] is not null)
+            .Select(r => ((long)r["step"]!, (float)(double)r["step_seconds"]!))
+            .ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, written);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
     }
 }

@@ -31,6 +31,12 @@ public static class CliApp
                 b.AddCommand<Commands.ArtifactsBuildCommand>("build");
                 b.AddCommand<Commands.ArtifactsCheckCommand>("check");
             });
+            config.AddCommand<Commands.ExportCommand>("export");
+            config.AddBranch("runs", b =>
+            {
+                b.AddCommand<Commands.RunsListCommand>("list");
+                b.AddCommand<Commands.RunsShowCommand>("show");
+            });
             config.AddBranch("bench", bench =>
             {
                 bench.AddCommand<Commands.BenchRolloutCommand>("rollout");

@@ -11,6 +11,7 @@ using ProRL.Worker.Services.Validation;
 using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
 using ProRL.Worker.Startup;
+using ProRL.Worker.Telemetry;
 
 namespace ProRL.Worker.Hosting;
 
@@ -48,6 +49,7 @@ public static class WorkerHost
         // Hosted services start in registration order: the bootstrap (model, run directory) comes first.
         builder.Services.AddHostedService<RunBootstrapService>();
         builder.Services.AddHostedService<ReportingService>();
+        builder.Services.AddWorkerTelemetry(builder.Configuration); // TensorBoard, Prometheus, /healthz, systemd watchdog
         // Each service reads Services:* itself and returns at once when it is off.
         builder.Services.AddHostedService<RolloutService>();
         builder.Services.AddHostedService<RewardService>();

@@ -22,6 +22,7 @@ public static class WorkerOptionsRegistration
         Add<SftOptions, SftOptionsValidator>(services, configuration);
         Add<ShutdownOptions, ShutdownOptionsValidator>(services, configuration);
         Add<ReportingOptions, ReportingOptionsValidator>(services, configuration);
+        Add<TelemetryOptions, TelemetryOptionsValidator>(services, configuration);
         return services;
     }
 

@@ -128,6 +128,7 @@ public sealed class VersionStore
     public CommittedVersion Commit(long version, Action<string> writeContents, IReadOnlyDictionary<string, string>? properties = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(version);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp(); // prorl.checkpoint.commit.duration
         var committed = CleanUpIncomplete();
         if (committed is not null && version <= committed.Version)
             throw new InvalidOperationException(
@@ -153,6 +154,7 @@ public sealed class VersionStore
         AtomicFile.WriteAllText(Path.Combine(Folder, LatestFileName), FolderName(version) + "\n");
         DurableIO.FsyncDirectory(Folder);
         StepCompleted?.Invoke(CommitStep.LatestReplaced);
+        Telemetry.WorkerInstruments.RecordCommit(Folder, started);
         return new CommittedVersion(version, target, manifest);
     }
 

@@ -47,6 +47,7 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
         var rewards = samples.Select(s => s.Reward).ToArray();
         var shaped = samples.Select(s => LengthShaping.Shape(s.Reward, s.CompletionIds.Length, s.EndedWithEos, step, settings.LengthShaping)).ToArray();
         var advantages = AdvantageEstimation.Compute(shaped, samples.Select(s => s.GroupId).ToArray(), settings.Advantage);
+        Telemetry.TrainingDistributions.Publish(step, advantages, samples.Select(s => s.CompletionIds.Length)); // TensorBoard histograms
 
         // Micro-batches are fixed up front; their old/reference logprobs come from the parameters as they are now.
         var miniBatches = Split(Enumerable.Range(0, samples.Count).ToArray(), Math.Min(settings.MiniBatches, samples.Count));

@@ -61,7 +61,7 @@ public sealed class RewardService(
             MemoryBytes = (long)sandbox.MemoryLimitMegabytes << 20,
             MaxOutputBytes = sandbox.MaxOutputBytes,
         };
-        var runner = new LazyCodeRunner(
+        var runner = new Telemetry.MeteredCodeRunner(new LazyCodeRunner(
             () => new ProcessSandbox(new ProcessSandboxOptions
             {
                 Python = sandbox.PythonPath,
