@@ -61,7 +61,7 @@ public sealed class RewardService(
             MemoryBytes = (long)sandbox.MemoryLimitMegabytes << 20,
             MaxOutputBytes = sandbox.MaxOutputBytes,
         };
-        var runner = new Telemetry.MeteredCodeRunner(new LazyCodeRunner(
+        var lazy = new LazyCodeRunner(
             () => new ProcessSandbox(new ProcessSandboxOptions
             {
                 Python = sandbox.PythonPath,
@@ -72,7 +72,8 @@ public sealed class RewardService(
             // The sandbox's messages name what is missing and what to install; the stack trace helps only at Debug.
             e => logger.LogError(logger.IsEnabled(LogLevel.Debug) ? e : null, "Code answers are refused (scored 0): {Reason}", e.Message));
         // Started now, so that a host that cannot isolate code says so at start-up rather than at the first code answer.
-        runner.Start();
+        lazy.Start();
+        var runner = new Telemetry.MeteredCodeRunner(lazy);
         var format = string.Equals(tasks.ResponseFormat, TasksOptions.ThinkThenAnswer, StringComparison.OrdinalIgnoreCase)
             ? FormatRequirement.ThinkThenAnswer
             : FormatRequirement.None;
