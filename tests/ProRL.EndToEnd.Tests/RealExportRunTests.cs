@@ -63,4 +63,37 @@ public class RealExportRunTests(ITestOutputHelper output)
         Assert.All(gaps, g => Assert.True(g <= tolerance, $"trainer/rollout logprob gap {g} over {tolerance}"));
         Directory.Delete(root, recursive: true);
     }
+
+    public static TheoryData<string> Layouts => [.. GeneratedLayouts.RunnableOnCpu];
+
+    /// <summary>Every generated builder layout GenAI runs on the CPU trains for 2 RL steps in the worker and commits versions GenAI loads.</summary>
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public async Task The_worker_trains_each_generated_layout_for_two_steps(string layout)
+    {
+        var root = Directory.CreateTempSubdirectory("prorl-e2e-layout-").FullName;
+        // A context of 256 holds the built-in tasks' prompts (the layout catalogue's 64 is for the graph-level checks).
+        var model = Rollout.ModelGeneration.ModelGenerator.Write(GeneratedLayouts.All[layout] with { Context = 256 }, Path.Combine(root, "model")).Directory;
+        var run = Path.Combine(root, "run");
+        var settings = SmallRun.Settings(model, run, promptsPerChunk: 2);
+        settings["Sft:Steps"] = "0";
+        settings["Run:MaxSteps"] = "2";
+        settings["Rollout:SamplesPerPrompt"] = "2";
+        settings["Validation:EveryNSteps"] = "0";
+        using (var worker = WorkerProcess.Start(settings, root))
+        {
+            int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
+            output.WriteLine(worker.Output);
+            Assert.True(exit == 0, $"{layout}: the worker exited with {exit}\n{worker.Output}");
+        }
+        var policy = RunStore.Open(run).Policy.ReadLatest();
+        Assert.Equal(2, policy?.Version);
+        using (var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = policy!.FolderPath }))
+            Assert.Equal(3, engine.Generate([RolloutPrompt.Raw("ab")], new SamplingSettings { MaxNewTokens = 3, Seed = 1 }).Single().CompletionTokenIds.Length);
+        var gaps = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Where(r => r["trainer_rollout_logprob_gap"] is not null).Select(r => r["trainer_rollout_logprob_gap"]!.GetValue<double>()).ToList();
+        Assert.NotEmpty(gaps);
+        output.WriteLine($"{layout}: trainer/rollout logprob gap {gaps.Max():E1}");
+        Directory.Delete(root, recursive: true);
+    }
 }

@@ -21,8 +21,7 @@ public sealed class RunBootstrapService(
     IConfiguration configuration,
     ILogger<RunBootstrapService> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> RecordedSections =
-        ["Model", "Run", "Rollout", "Algorithm", "Optimizer", "ReferenceReset", "Validation", "Tasks", "Services", "Sandbox", "Sft", "Shutdown", "Reporting"];
+    public static IReadOnlyList<string> RecordedSections => WorkerOptionsRegistration.SectionNames;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -7,6 +7,16 @@ namespace ProRL.Worker.Options;
 /// <summary>Binds every options section and validates it when the host starts.</summary>
 public static class WorkerOptionsRegistration
 {
+    /// <summary>
+    /// The names of the worker's sections: every <see cref="IOptionsSection"/> in this assembly, found by reflection so
+    /// that a new section is known to the start-up checks and recorded in run.json without a second list to update.
+    /// </summary>
+    public static IReadOnlyList<string> SectionNames { get; } = typeof(IOptionsSection).Assembly.GetTypes()
+        .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IOptionsSection).IsAssignableFrom(t))
+        .Select(t => (string)t.GetProperty(nameof(IOptionsSection.SectionName), System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)!.GetValue(null)!)
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
     public static IServiceCollection AddWorkerOptions(this IServiceCollection services, IConfiguration configuration)
     {
         Add<ModelOptions, ModelOptionsValidator>(services, configuration);
