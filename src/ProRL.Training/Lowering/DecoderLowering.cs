@@ -23,6 +23,7 @@ public static class DecoderLowering
         ["MultiHeadAttention"] = [6, 7],
     };
 
+    /// <summary>Returns the training decoder; <paramref name="genaiExport"/> is left unchanged.</summary>
     public static OnnxModel ForTraining(OnnxModel genaiExport, LoweringOptions? options = null)
     {
         options ??= new LoweringOptions();
