@@ -14,7 +14,7 @@ public class CrashRecoveryTests(ITestOutputHelper output)
 {
     private const int PromptsPerChunk = 2;
     private const int MinKills = 15;
-    private const int MaxKills = 24;
+    private const int MaxKills = 36; // headroom: on a loaded machine a phase can take several aims to be hit
 
     /// <summary>Phases that must have been hit by at least one kill (the "different phases").</summary>
     private static readonly StepPhase[] RequiredPhases = [StepPhase.MidRollout, StepPhase.MidOptimizerStep, StepPhase.MidCheckpointWrite];
@@ -30,7 +30,7 @@ public class CrashRecoveryTests(ITestOutputHelper output)
     private static readonly (string Name, StepPhase? Trigger, int MaxDelayMs)[] Aims =
     [
         ("anywhere", null, 4000),
-        ("mid-rollout", StepPhase.MidRollout, 150),
+        ("mid-rollout", StepPhase.MidRollout, 40), // a tiny model's rollout can end within 150 ms
         ("mid-scoring", StepPhase.MidScoring, 30),
         ("mid-optimizer-step", StepPhase.MidOptimizerStep, 150),
         ("mid-checkpoint-write", StepPhase.MidCheckpointWrite, 0),
@@ -61,8 +61,15 @@ public class CrashRecoveryTests(ITestOutputHelper output)
             if (aim.Trigger is { } trigger) await Polling.UntilAsync(() => probe.Phases(before).Contains(trigger) || worker.HasExited, TimeSpan.FromSeconds(40));
             await Task.Delay(random.Next(aim.MaxDelayMs + 1));
             Assert.False(worker.HasExited, $"the worker exited by itself (code {(worker.HasExited ? worker.ExitCode : 0)}):\n{worker.Output}");
-            // `prorl runs show` on the live run, only where a few ms do not move the kill out of its aimed phase.
-            var live = aim.Trigger is null && kills > 0 ? RunSummary.Read(run) : null;
+            // `prorl runs show` on the live run, only where a few ms do not move the kill out of its aimed phase. The
+            // worker takes its liveness lock after the start-up checks, so a kill aimed "anywhere" waits for it first.
+            RunSummary? live = null;
+            if (aim.Trigger is null && kills > 0)
+            {
+                await Polling.UntilAsync(() => worker.HasExited || RunSummary.Read(run).State.StartsWith("running", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30));
+                live = RunSummary.Read(run);
+            }
             worker.Kill();
             if (live is not null)
             {
