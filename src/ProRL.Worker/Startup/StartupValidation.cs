@@ -95,6 +95,9 @@ public sealed class StartupValidation(
     {
         "policy", "reference", "trainer", "requests", "rollouts", "rewards", "validation", "plots", "artifacts",
         "metrics.jsonl", "events.jsonl", RunInfo.FileName,
+        // Written by hosts of the run itself: rollout-only hosts may start (and take their liveness locks) before the
+        // trainer's host initialises the run directory.
+        Telemetry.HostLiveness.FolderName, Reporting.TensorBoard.TensorBoardReporter.FolderName,
     };
 
     private static List<string> RunDirectoryProblems(ModelOptions model, RunOptions run, TasksOptions tasks)

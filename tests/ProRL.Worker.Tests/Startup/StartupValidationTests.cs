@@ -208,4 +208,12 @@ public sealed class StartupValidationTests(PristineModel pristine) : IClassFixtu
         Assert.Contains("-p fp32", problem);
         Assert.False(Directory.Exists(_h.RunDirectory));
     }
+
+    [Fact]
+    public void A_run_directory_holding_only_the_liveness_locks_of_hosts_started_first_is_accepted()
+    {
+        Directory.CreateDirectory(Path.Combine(_h.RunDirectory, "hosts"));
+        File.WriteAllText(Path.Combine(_h.RunDirectory, "hosts", "rollout.east.lock"), "");
+        Assert.Empty(_h.Problems());
+    }
 }
