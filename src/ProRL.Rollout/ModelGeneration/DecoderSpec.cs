@@ -122,12 +122,24 @@ public sealed record DecoderSpec
         Layers = 8, Hidden = 384, Heads = 6, KvHeads = 2, Intermediate = 1024, Context = 2048,
     };
 
-    public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "small"];
+    /// <summary>
+    /// Qwen2.5-0.5B's exact shape (random weights, the byte-level test tokenizer): 24 layers, hidden 896, 14 query and
+    /// 2 KV heads, MLP 4864, vocabulary 151,936, tied embeddings, q/k/v bias, RoPE θ 10⁶. For memory and speed
+    /// measurements at a real model size (494 M parameters).
+    /// </summary>
+    public static DecoderSpec Qwen25HalfB { get; } = new()
+    {
+        Layers = 24, Hidden = 896, Heads = 14, KvHeads = 2, Intermediate = 4864, Context = 32768, Vocab = 151_936,
+        TieEmbeddings = true, QkvBias = true, RopeTheta = 1_000_000f,
+    };
+
+    public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "small", "qwen2.5-0.5b"];
 
     public static DecoderSpec Preset(string name) => name.ToLowerInvariant() switch
     {
         "tiny" => Tiny,
         "small" => Small,
+        "qwen2.5-0.5b" => Qwen25HalfB,
         _ => throw new ArgumentException($"Unknown model preset '{name}' (allowed: {string.Join(", ", PresetNames)})."),
     };
 

@@ -22,6 +22,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--artifacts <DIR>"), Description("Built artifacts to use instead of --model.")]
         public string? Artifacts { get; init; }
 
+        [CommandOption("--preset <NAME>"), Description("Generate a model of this preset (tiny, small, qwen2.5-0.5b) in a temporary folder and measure it.")]
+        public string? Preset { get; init; }
+
         [CommandOption("--batch <N>")] public int Batch { get; init; } = 8;
         [CommandOption("--length <N>")] public int Length { get; init; } = 256;
         [CommandOption("--repeats <N>")] public int Repeats { get; init; } = 5;
@@ -31,8 +34,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Model) == string.IsNullOrWhiteSpace(Artifacts))
-                return ValidationResult.Error("Give exactly one of --model and --artifacts.");
+            if (new[] { Model, Artifacts, Preset }.Count(v => !string.IsNullOrWhiteSpace(v)) != 1)
+                return ValidationResult.Error("Give exactly one of --model, --artifacts and --preset.");
+            if (Preset is { } p && !ProRL.Rollout.ModelGeneration.DecoderSpec.PresetNames.Contains(p.ToLowerInvariant()))
+                return ValidationResult.Error($"--preset '{p}' is unknown (allowed: {string.Join(", ", ProRL.Rollout.ModelGeneration.DecoderSpec.PresetNames)}).");
             if (Batch < 1 || Length < 2) return ValidationResult.Error("--batch must be ≥ 1 and --length ≥ 2.");
             if (Repeats < 1 || Warmup < 0 || Threads < 0) return ValidationResult.Error("--repeats must be ≥ 1, --warmup and --threads ≥ 0.");
             return ValidationResult.Success();
@@ -41,9 +46,29 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Model is not null) InputChecks.RequireTrainableModel(settings.Model);
+        string? generated = null;
+        try
+        {
+            var model = settings.Model;
+            if (settings.Preset is { } preset)
+            {
+                generated = Path.Combine(Path.GetTempPath(), "prorl-bench-" + Guid.NewGuid().ToString("N"));
+                AnsiConsole.MarkupLine($"Generating a random '{Markup.Escape(preset)}' model in {Markup.Escape(generated)} ...");
+                model = ProRL.Rollout.ModelGeneration.ModelGenerator.Write(ProRL.Rollout.ModelGeneration.DecoderSpec.Preset(preset), generated).Directory;
+            }
+            else if (model is not null) InputChecks.RequireTrainableModel(model);
+            return Measure(settings, model, cancellationToken);
+        }
+        finally
+        {
+            if (generated is not null && Directory.Exists(generated)) Directory.Delete(generated, recursive: true);
+        }
+    }
+
+    private static int Measure(Settings settings, string? model, CancellationToken cancellationToken)
+    {
         var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads };
-        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(settings.Model!, options);
+        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options);
         // Token ids are drawn below the embedding's row count (the vocabulary size).
         var embedding = session.Parameters.FirstOrDefault(p => p.Name.Contains("embed", StringComparison.Ordinal) && p.Shape.Length == 2)
             ?? throw new InvalidOperationException("No embedding parameter (a 2-D parameter whose name contains 'embed'): cannot pick token ids.");
@@ -82,6 +107,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         table.AddRow("tokens/s", (tokens / median).ToString("F0", CultureInfo.InvariantCulture));
         table.AddRow("GFLOP/s (6·N·tokens)", (6.0 * dense * tokens / median / 1e9).ToString("F1", CultureInfo.InvariantCulture));
         table.AddRow("AdamW step (median)", $"{Median(optimize) * 1e3:F1} ms");
+        // The process's high-water mark (VmHWM): what the operating system had to provide, session and all.
+        using var self = Process.GetCurrentProcess();
+        table.AddRow("peak RSS (whole process)", $"{self.PeakWorkingSet64 / (1024.0 * 1024 * 1024):F2} GiB");
         AnsiConsole.Write(table);
         return 0;
     }

@@ -13,7 +13,7 @@ public sealed class ModelInitCommand : Command<ModelInitCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Folder to write the model into (created if needed).")]
         public string? Out { get; init; }
 
-        [CommandOption("--preset <NAME>"), Description("tiny (tests, ~0.1 M parameters) or small (benchmarks, ~13 M).")]
+        [CommandOption("--preset <NAME>"), Description("tiny (tests, ~0.1 M parameters), small (benchmarks, ~13 M) or qwen2.5-0.5b (Qwen2.5-0.5B's exact shape, 494 M, random weights).")]
         public string Preset { get; init; } = "tiny";
 
         [CommandOption("--seed <N>"), Description("Seed of the random weights; same seed, same bytes.")]
