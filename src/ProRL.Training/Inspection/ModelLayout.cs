@@ -72,7 +72,12 @@ public sealed record ModelLayout
         if (graph.Initializers.Any(t => t.Name.Contains("qkv_proj", StringComparison.Ordinal) && t.Name.EndsWith("bias", StringComparison.Ordinal)
                 || t.Name.Contains("q_proj", StringComparison.Ordinal) && t.Name.EndsWith("bias", StringComparison.Ordinal)))
             features.Add("q/k/v bias");
-        bool tied = graph.Initializer("lm_head.MatMul.weight") is null && graph.Nodes.Any(n => n.Name.StartsWith("/lm_head", StringComparison.Ordinal));
+        // Tied: one initializer feeds both the embedding Gather and the LM-head MatMul, one of them through a Transpose.
+        var producers = graph.ProducerIndex();
+        string Source(string value) => producers.TryGetValue(value, out var p) && p.OpType == "Transpose" ? p.Inputs[0] : value;
+        var gathered = graph.Nodes.Where(n => n.OpType == "Gather" && n.Input(1) == folder.Decoder.Inputs.InputIds).Select(n => Source(n.Inputs[0]));
+        var multiplied = graph.Nodes.Where(n => n.OpType == "MatMul").Select(n => Source(n.Inputs[1])).ToHashSet(StringComparer.Ordinal);
+        bool tied = gathered.Any(w => graph.Initializer(w) is not null && multiplied.Contains(w));
         if (tied) features.Add("tied embeddings");
         if (ops.Contains("FastGelu") || graph.Nodes.Any(n => n.OpType == "Gelu" && n.GetString("approximate", "none") == "tanh")) features.Add("GELU-tanh MLP");
         else if (ops.Contains("Gelu")) features.Add("GELU MLP");

@@ -35,6 +35,7 @@ public class ModelLayoutTests
         Assert.True(layout.Trainable, layout.NotTrainableReason);
         Assert.Equal("GroupQueryAttention, fused rotary", layout.Attention);
         Assert.Contains("packed q/k/v", layout.Features);
+        Assert.DoesNotContain("tied embeddings", layout.Features); // the Llama export has its own lm_head
         Assert.Equal((32000, 32000L), (layout.ConfigVocabSize, layout.EmbeddingRows));
         Assert.Equal(1_032_272, layout.Parameters);
     }
@@ -45,11 +46,12 @@ public class ModelLayoutTests
         var dir = Path.Combine(Path.GetTempPath(), "prorl-inspect-" + Guid.NewGuid().ToString("N"));
         try
         {
-            ModelGenerator.Write(DecoderSpec.Tiny with { QkNorm = true, SlidingWindow = 8, Precision = ModelPrecision.Fp16 }, dir);
+            ModelGenerator.Write(DecoderSpec.Tiny with { QkNorm = true, SlidingWindow = 8, Precision = ModelPrecision.Fp16, TieEmbeddings = true }, dir);
             var layout = ModelLayout.Inspect(dir);
             Assert.True(layout.Trainable, layout.NotTrainableReason);
             Assert.Contains("per-head q/k RMSNorm", layout.Features);
             Assert.Contains("sliding window 8", layout.Features);
+            Assert.Contains("tied embeddings", layout.Features);
             Assert.Equal(TensorDataType.Float16, layout.WeightType);
             Assert.Equal("byte-level BPE", layout.Tokenizer!.Kind);
         }

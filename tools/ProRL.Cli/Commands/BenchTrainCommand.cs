@@ -69,10 +69,12 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     {
         var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads };
         using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options);
-        // Token ids are drawn below the embedding's row count (the vocabulary size).
+        // Token ids are drawn below the vocabulary size: the embedding's rows, or with tied embeddings stored as the LM
+        // head ([hidden, vocab], as the builder writes them) its columns.
         var embedding = session.Parameters.FirstOrDefault(p => p.Name.Contains("embed", StringComparison.Ordinal) && p.Shape.Length == 2)
-            ?? throw new InvalidOperationException("No embedding parameter (a 2-D parameter whose name contains 'embed'): cannot pick token ids.");
-        long vocab = embedding.Shape[0];
+            ?? session.Parameters.FirstOrDefault(p => p.Name.Contains("lm_head", StringComparison.Ordinal) && p.Shape.Length == 2)
+            ?? throw new InvalidOperationException("No embedding or LM-head parameter (2-D, named 'embed…' or 'lm_head…'): cannot pick token ids.");
+        long vocab = embedding.Name.Contains("embed", StringComparison.Ordinal) ? embedding.Shape[0] : embedding.Shape[^1];
         var rng = new Random(settings.Seed);
         var ids = Enumerable.Range(0, settings.Batch * settings.Length).Select(_ => (long)rng.Next((int)vocab)).ToArray();
         var batch = TokenBatch.Unpadded(settings.Batch, settings.Length, ids);
