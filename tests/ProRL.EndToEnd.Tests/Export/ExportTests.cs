@@ -97,7 +97,7 @@ public sealed class ExportTests : IDisposable
     private static void AssertSameLogits(string what, string onnxFolder, string hfFolder, int[] tokens, double tolerance, double minLargest)
     {
         var expected = OnnxLogits(onnxFolder, tokens);
-        var actual = NumpyLogits(hfFolder, tokens);
+        var actual = ReferenceLogits(hfFolder, tokens);
         Assert.Equal(expected.Length, actual.Length);
         double worst = 0, largest = 0;
         for (int p = 0; p < tokens.Length; p++)
@@ -178,18 +178,36 @@ public sealed class ExportTests : IDisposable
         return Enumerable.Range(0, n).Select(p => logits.AsSpan(p * vocab, vocab).ToArray().Select(x => (double)x).ToArray()).ToArray();
     }
 
-    private static double[][] NumpyLogits(string folder, int[] tokens)
+    private static readonly string Python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    /// <summary>Whether PyTorch (Debian's python3-torch, which .ci/run installs) is importable.</summary>
+    private static readonly Lazy<bool> TorchPresent = new(() =>
     {
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Export", "hf_reference_forward.py"));
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("import torch");
+        using var process = Process.Start(start)!;
+        return process.WaitForExit(60_000) && process.ExitCode == 0;
+    });
+
+    /// <summary>
+    /// The exported folder's logits from an independent forward pass: in PyTorch where it is present (the issue's
+    /// check), else in numpy; both read only the transformers names and config.
+    /// </summary>
+    private static double[][] ReferenceLogits(string folder, int[] tokens) =>
+        RunReference(folder, tokens, TorchPresent.Value ? "hf_reference_forward_torch.py" : "hf_reference_forward.py");
+
+    private static double[][] RunReference(string folder, int[] tokens, string script)
+    {
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Export", script));
         start.ArgumentList.Add(folder);
         start.ArgumentList.Add(JsonSerializer.Serialize(tokens));
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "the numpy reference did not finish within 60 s");
-        Assert.True(process.ExitCode == 0, $"numpy reference failed (Debian's python3-numpy is needed; .ci/run installs it): {stderr.Result}");
+        Assert.True(process.WaitForExit(60_000), $"the reference forward ({script}) did not finish within 60 s");
+        Assert.True(process.ExitCode == 0, $"the reference forward ({script}) failed (Debian's python3-numpy or python3-torch is needed; .ci/run installs them): {stderr.Result}");
         return JsonSerializer.Deserialize<double[][]>(stdout.Result)!;
     }
 }
