@@ -193,7 +193,7 @@ public class RolloutEngineTests(TinyModelFixture fixture) : IClassFixture<TinyMo
     [Fact]
     public void PromptLongerThanTheContext_IsRejected()
     {
-        var e = Assert.Throws<ArgumentException>(() =>
+        var e = Assert.Throws<PromptTooLongException>(() =>
             Engine.Generate([RolloutPrompt.Raw(new string('a', 600))], new SamplingSettings()));
         Assert.Contains("context_length", e.Message);
     }

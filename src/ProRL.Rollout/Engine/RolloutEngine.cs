@@ -152,8 +152,12 @@ public sealed class RolloutEngine : IDisposable
             var promptTokens = sequences[(ulong)i].ToArray();
             if (promptTokens.Length == 0) throw new ArgumentException($"Prompt {rows[i].Prompt} encodes to no tokens.");
             if (promptTokens.Length >= model.ContextLength)
-                throw new ArgumentException(
-                    $"Prompt {rows[i].Prompt} has {promptTokens.Length} tokens; the model's context_length is {model.ContextLength}.");
+            {
+                var text = texts[rows[i].Prompt];
+                throw new PromptTooLongException(
+                    $"A prompt has {promptTokens.Length} tokens, and the model's context_length ('{model.Folder.ConfigPath}') is {model.ContextLength}: " +
+                    $"\"{(text.Length > 60 ? text[..60] + "…" : text).ReplaceLineEndings(" ")}\".");
+            }
             paddedLength = Math.Max(paddedLength, promptTokens.Length);
             samples[i] = new SampleBuilder(model, settings, stopBytes, rows[i].Prompt, rows[i].Sample, promptTokens);
         }

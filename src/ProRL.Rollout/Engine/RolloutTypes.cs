@@ -34,6 +34,9 @@ public sealed record RolloutPrompt
         JsonSerializer.Serialize(Messages!.Select(m => new Dictionary<string, string> { ["role"] = m.Role, ["content"] = m.Content }));
 }
 
+/// <summary>A prompt that, with the chat template applied, does not fit the model's context: an input problem, not a bug.</summary>
+public sealed class PromptTooLongException(string message) : ArgumentException(message);
+
 public enum FinishReason
 {
     /// <summary>The model emitted an end-of-sequence token (included in the completion).</summary>

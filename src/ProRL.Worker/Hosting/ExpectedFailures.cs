@@ -29,6 +29,8 @@ public static class ExpectedFailures
     public static string? Advice(Exception e) => e switch
     {
         DiskFullException => "The run resumes from its last commit when restarted.",
+        ProRL.Rollout.Engine.PromptTooLongException =>
+            "Keep prompts within the context: lower Tasks:MaxDifficulty, shorten the dataset's prompts, or use a model with a longer context_length.",
         _ when IsDiskFull(e) => "Free space on that disk (or lower Run:Keep*Versions); the run resumes from its last commit on restart.",
         RunDirectoryException => "Check the run directory; the run resumes from its last committed version on restart.",
         OnnxFormatException or InvalidDataException => "The file is damaged or not what it should be; replace it (e.g. copy the export again).",

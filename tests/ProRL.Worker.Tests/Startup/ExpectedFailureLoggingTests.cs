@@ -20,6 +20,7 @@ public sealed class ExpectedFailureLoggingTests : IDisposable
         new RunDirectoryException("/runs/a/policy/v000005: no manifest.json"),
         new OnnxFormatException("/runs/a/policy/v000004/model.onnx is not a valid ONNX model"),
         new UnauthorizedAccessException("Access to the path '/runs/a' is denied."),
+        new ProRL.Rollout.Engine.PromptTooLongException("A prompt has 67 tokens, and the model's context_length ('/runs/a/model/genai_config.json') is 64."),
     ];
 
     [Theory]
