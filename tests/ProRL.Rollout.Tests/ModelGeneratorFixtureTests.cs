@@ -1,9 +1,9 @@
-using ProRL.TestSupport;
 using System.Globalization;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;
 using ProRL.Onnx.Tensors;
 using ProRL.Rollout.ModelGeneration;
+using ProRL.TestSupport;
 
 namespace ProRL.Rollout.Tests;
 

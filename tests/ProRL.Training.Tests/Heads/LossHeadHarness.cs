@@ -1,5 +1,5 @@
-using ProRL.Algorithms.Loss;
 using Microsoft.ML.OnnxRuntime;
+using ProRL.Algorithms.Loss;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;
 using ProRL.Onnx.Tensors;

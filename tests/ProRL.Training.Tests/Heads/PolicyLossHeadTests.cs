@@ -1,5 +1,5 @@
-using ProRL.Training.Heads;
 using ProRL.Algorithms.Loss;
+using ProRL.Training.Heads;
 using Cpu = ProRL.Algorithms.Loss;
 
 namespace ProRL.Training.Tests.Heads;

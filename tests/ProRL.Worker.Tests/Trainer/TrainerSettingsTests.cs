@@ -1,5 +1,5 @@
-using ProRL.Algorithms.Loss;
 using ProRL.Algorithms.Advantages;
+using ProRL.Algorithms.Loss;
 using ProRL.Training.Heads;
 using ProRL.Worker.Options;
 using ProRL.Worker.Services.Training;

@@ -1,10 +1,10 @@
-using ProRL.Algorithms.Loss;
 using System.ComponentModel;
 using System.Diagnostics;
+using ProRL.Algorithms.Loss;
 using ProRL.Training.Artifacts;
 using ProRL.Training.Heads;
-using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace ProRL.Cli.Commands;
 

@@ -1,23 +1,23 @@
-using ProRL.Worker.Reporting;
-using ProRL.Algorithms.Stability;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using ProRL.Algorithms.KlControl;
 using ProRL.Algorithms.Common;
+using ProRL.Algorithms.KlControl;
 using ProRL.Algorithms.Sampling;
+using ProRL.Algorithms.Stability;
 using ProRL.Rollout.Engine;
 using ProRL.Tasks.Datasets;
 using ProRL.Tasks.Mixture;
-using ProRL.Worker.Services.Tasks;
 using ProRL.Training.Artifacts;
 using ProRL.Training.Batching;
 using ProRL.Training.Session;
 using ProRL.Worker.Chunks;
 using ProRL.Worker.Options;
+using ProRL.Worker.Reporting;
 using ProRL.Worker.RunDirectory;
 using ProRL.Worker.Services.ReferenceReset;
+using ProRL.Worker.Services.Tasks;
 using ProRL.Worker.Trainer;
 
 namespace ProRL.Worker.Services.Training;

@@ -1,7 +1,7 @@
-using ProRL.Algorithms.Loss;
 using ProRL.Algorithms.Advantages;
 using ProRL.Algorithms.KlControl;
 using ProRL.Algorithms.Length;
+using ProRL.Algorithms.Loss;
 using ProRL.Algorithms.Sampling;
 using ProRL.Training.Heads;
 using ProRL.Training.Session;
