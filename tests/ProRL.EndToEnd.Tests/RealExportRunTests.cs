@@ -23,18 +23,7 @@ public class RealExportRunTests(ITestOutputHelper output)
         var modelPath = SharedFixtures.Path(fixture);
         var root = Directory.CreateTempSubdirectory("prorl-e2e-real-").FullName;
         var run = Path.Combine(root, "run");
-        var settings = SmallRun.Settings(modelPath, run, promptsPerChunk: 2);
-        settings["Sft:Steps"] = "1";
-        settings["Run:MaxSteps"] = "3";
-        settings["Rollout:SamplesPerPrompt"] = "2";
-        settings["Validation:EveryNSteps"] = "2";
-
-        using (var worker = WorkerProcess.Start(settings, root))
-        {
-            int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(3));
-            output.WriteLine(worker.Output);
-            Assert.True(exit == 0, $"the worker exited with {exit}");
-        }
+        await TrainAsync(fixture, modelPath, root, run, warmUpSteps: 1, maxSteps: 3, validationEvery: 2);
 
         var store = RunStore.Open(run);
         var policy = store.Policy.ReadLatest();
@@ -75,17 +64,7 @@ public class RealExportRunTests(ITestOutputHelper output)
         // A context of 256 holds the built-in tasks' prompts (the layout catalogue's 64 is for the graph-level checks).
         var model = Rollout.ModelGeneration.ModelGenerator.Write(GeneratedLayouts.All[layout] with { Context = 256 }, Path.Combine(root, "model")).Directory;
         var run = Path.Combine(root, "run");
-        var settings = SmallRun.Settings(model, run, promptsPerChunk: 2);
-        settings["Sft:Steps"] = "0";
-        settings["Run:MaxSteps"] = "2";
-        settings["Rollout:SamplesPerPrompt"] = "2";
-        settings["Validation:EveryNSteps"] = "0";
-        using (var worker = WorkerProcess.Start(settings, root))
-        {
-            int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
-            output.WriteLine(worker.Output);
-            Assert.True(exit == 0, $"{layout}: the worker exited with {exit}\n{worker.Output}");
-        }
+        await TrainAsync(layout, model, root, run, warmUpSteps: 0, maxSteps: 2, validationEvery: 0);
         var policy = RunStore.Open(run).Policy.ReadLatest();
         Assert.Equal(2, policy?.Version);
         using (var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = policy!.FolderPath }))
@@ -95,5 +74,19 @@ public class RealExportRunTests(ITestOutputHelper output)
         Assert.NotEmpty(gaps);
         output.WriteLine($"{layout}: trainer/rollout logprob gap {gaps.Max():E1}");
         Directory.Delete(root, recursive: true);
+    }
+
+    /// <summary>A short worker run of <paramref name="model"/> (2 samples per prompt) that must exit 0.</summary>
+    private async Task TrainAsync(string what, string model, string root, string run, int warmUpSteps, int maxSteps, int validationEvery)
+    {
+        var settings = SmallRun.Settings(model, run, promptsPerChunk: 2);
+        settings["Sft:Steps"] = warmUpSteps.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Run:MaxSteps"] = maxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Rollout:SamplesPerPrompt"] = "2";
+        settings["Validation:EveryNSteps"] = validationEvery.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var worker = WorkerProcess.Start(settings, root);
+        int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        output.WriteLine(worker.Output);
+        Assert.True(exit == 0, $"{what}: the worker exited with {exit}\n{worker.Output}");
     }
 }
