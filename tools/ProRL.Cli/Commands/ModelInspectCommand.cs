@@ -20,6 +20,8 @@ public sealed class ModelInspectCommand : Command<ModelInspectCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        // Missing files, a damaged graph or a tokenizer that does not read: the start-up checks' lines, exit 2.
+        InputChecks.RequireModel(settings.Directory, "DIR");
         var layout = ModelLayout.Inspect(settings.Directory);
         var table = new Table().AddColumns("property", "value").HideHeaders();
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
