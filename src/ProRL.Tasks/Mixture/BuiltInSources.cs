@@ -37,7 +37,8 @@ public static class BuiltInSources
     /// <summary>The shipped sample set of a domain as a source.</summary>
     public static TaskSource Sample(string domain, double weight = 1.0) => TaskSource.FromItems($"sample-{domain}", weight, SampleSets.Load(domain));
 
-    /// <summary>The default mixture: generated logic and arithmetic plus every shipped sample set.</summary>
-    public static IReadOnlyList<TaskSource> DefaultMixture() =>
-        [Logic(2.0), Arithmetic(2.0), Sample(TaskDomains.Math), Sample(TaskDomains.Code), Sample(TaskDomains.Stem), Sample(TaskDomains.IfEval)];
+    /// <summary>The default mixture: generated logic (the given families; the training families by default) and arithmetic
+    /// plus every shipped sample set.</summary>
+    public static IReadOnlyList<TaskSource> DefaultMixture(IReadOnlyList<string>? logicFamilies = null) =>
+        [Logic(2.0, logicFamilies), Arithmetic(2.0), Sample(TaskDomains.Math), Sample(TaskDomains.Code), Sample(TaskDomains.Stem), Sample(TaskDomains.IfEval)];
 }

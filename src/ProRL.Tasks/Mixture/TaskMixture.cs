@@ -9,7 +9,7 @@ public sealed class TaskSource
     private readonly IReadOnlyList<TaskItem>? _items;
     private readonly Func<int, TaskItem>? _generate;
 
-    private TaskSource(string name, double weight, IReadOnlyList<TaskItem>? items, Func<int, TaskItem>? generate)
+    private TaskSource(string name, double weight, IReadOnlyList<TaskItem>? items, Func<int, TaskItem>? generate, TaskSplit side = TaskSplit.Training)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("a task source needs a name", nameof(name));
         if (!(weight > 0) || double.IsInfinity(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, $"source '{name}': weight must be positive");
@@ -18,10 +18,28 @@ public sealed class TaskSource
         Weight = weight;
         _items = items;
         _generate = generate;
+        Side = side;
     }
 
     public string Name { get; }
     public double Weight { get; }
+
+    /// <summary>The side of the held-out split this source draws from (a source made without a split: training).</summary>
+    public TaskSplit Side { get; }
+
+    /// <summary>A procedural generator (endless), as opposed to a list of items.</summary>
+    public bool IsGenerator => _generate is not null;
+
+    /// <summary>
+    /// This source restricted to one side of <paramref name="split"/>: a list keeps the items whose id falls on that side
+    /// (null when none does); a generator draws its seeds from that side's <see cref="SeedDomains">seed domain</see>.
+    /// </summary>
+    public TaskSource? On(HeldOutSplit split, TaskSplit side)
+    {
+        if (_generate is not null) return new TaskSource(Name, Weight, null, _generate, side);
+        var kept = _items!.Where(i => split.SideOf(i) == side).ToList();
+        return kept.Count == 0 ? null : new TaskSource(Name, Weight, kept, null, side);
+    }
 
     public static TaskSource FromItems(string name, double weight, IReadOnlyList<TaskItem> items) => new(name, weight, items, null);
 
@@ -32,7 +50,7 @@ public sealed class TaskSource
     internal TaskItem ItemAt(long k, ulong mixtureSeed, Dictionary<long, int[]> permutationCache)
     {
         var sourceSeed = SeedMix.Combine(mixtureSeed, SeedMix.Hash(Name));
-        if (_generate is not null) return _generate((int)(SeedMix.Combine(sourceSeed, (ulong)k) & int.MaxValue));
+        if (_generate is not null) return _generate(SeedDomains.Seed(Side, SeedMix.Combine(sourceSeed, (ulong)k)));
         var n = _items!.Count;
         var epoch = k / n;
         if (!permutationCache.TryGetValue(epoch, out var order))

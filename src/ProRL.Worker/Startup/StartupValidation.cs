@@ -48,13 +48,15 @@ public sealed class StartupValidation(
         var model = services.GetRequiredService<IOptions<ModelOptions>>().Value;
         var run = services.GetRequiredService<IOptions<RunOptions>>().Value;
         var tasks = services.GetRequiredService<IOptions<TasksOptions>>().Value;
+        var validation = services.GetRequiredService<IOptions<ValidationOptions>>().Value;
         var trainerHost = services.GetRequiredService<IOptions<ServicesOptions>>().Value.Trainer;
 
         var modelProblems = ModelProblems(model);
         problems.AddRange(modelProblems);
         problems.AddRange(DatasetProblems(tasks));
+        problems.AddRange(SplitProblems(tasks, validation));
         // The run directory is compared with the model's hash, which only means something for a usable model.
-        if (modelProblems.Count == 0 && trainerHost) problems.AddRange(RunDirectoryProblems(model, run, tasks));
+        if (modelProblems.Count == 0 && trainerHost) problems.AddRange(RunDirectoryProblems(model, run, tasks, validation));
         return problems;
     }
 
@@ -90,6 +92,21 @@ public sealed class StartupValidation(
         return problems;
     }
 
+    /// <summary>Training never draws a held-out family, so naming one in the training mixture is a contradiction.</summary>
+    private static IEnumerable<string> SplitProblems(TasksOptions tasks, ValidationOptions validation)
+    {
+        var split = validation.Split();
+        foreach (var key in tasks.Mixture.Where(m => m.Value > 0).Select(m => m.Key))
+        {
+            var parts = key.Split('/', 2);
+            if (!string.Equals(parts[0], "logic", StringComparison.OrdinalIgnoreCase)) continue;
+            if (parts.Length == 2 && split.HeldOutFamilies.Contains(parts[1], StringComparer.OrdinalIgnoreCase))
+                yield return $"Tasks:Mixture:{key}: '{parts[1]}' is in Validation:HeldOutFamilies, which training never draws; remove it from one of the two.";
+            else if (parts.Length == 1 && split.TrainingFamilies.Count == 0)
+                yield return $"Tasks:Mixture:{key}: every logic family is in Validation:HeldOutFamilies, so training has none left.";
+        }
+    }
+
     /// <summary>Names that a run directory holds (DESIGN §7), so a folder holding anything else is not one.</summary>
     private static readonly HashSet<string> RunDirectoryEntries = new(StringComparer.Ordinal)
     {
@@ -100,7 +117,7 @@ public sealed class StartupValidation(
         Telemetry.HostLiveness.FolderName, Reporting.TensorBoard.TensorBoardReporter.FolderName,
     };
 
-    private static List<string> RunDirectoryProblems(ModelOptions model, RunOptions run, TasksOptions tasks)
+    private static List<string> RunDirectoryProblems(ModelOptions model, RunOptions run, TasksOptions tasks, ValidationOptions validation)
     {
         var directory = Path.GetFullPath(run.Directory);
         if (File.Exists(directory)) return [$"Run:Directory: '{directory}' is a file; give a folder (new or of this run)."];
@@ -130,15 +147,16 @@ public sealed class StartupValidation(
         if (info.ModelHash is not null && !string.Equals(info.ModelHash, modelHash, StringComparison.OrdinalIgnoreCase))
             problems.Add($"Run:Directory: {runInfoPath}: this run directory trains the model at '{info.ModelPath}' (hash {info.ModelHash}); " +
                          $"Model:Path now names '{model.Path}' (hash {modelHash}). Set Run:Directory to a new folder to train another model.");
-        problems.AddRange(ConfigurationChanges(runInfoPath, info, run, tasks));
+        problems.AddRange(ConfigurationChanges(runInfoPath, info, run, tasks, validation));
         return problems;
     }
 
     /// <summary>
-    /// Options that the committed trainer state depends on: the seed and the task mixture define the task stream whose
-    /// position each trainer version records, so resuming under other values would continue a different stream.
+    /// Options that the committed trainer state depends on: the seed, the task mixture and the held-out split define the
+    /// task stream whose position each trainer version records, so resuming under other values would continue a different stream.
     /// </summary>
-    private static IEnumerable<string> ConfigurationChanges(string runInfoPath, RunInfo info, RunOptions run, TasksOptions tasks)
+    private static IEnumerable<string> ConfigurationChanges(string runInfoPath, RunInfo info, RunOptions run, TasksOptions tasks,
+        ValidationOptions validation)
     {
         if (info.Configuration is null) yield break;
         var recorded = new ConfigurationBuilder()
@@ -146,6 +164,8 @@ public sealed class StartupValidation(
             .Build();
         var recordedRun = recorded.GetSection(RunOptions.SectionName).Get<RunOptions>() ?? new RunOptions();
         var recordedTasks = recorded.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+        var recordedSplit = (recorded.GetSection(ValidationOptions.SectionName).Get<ValidationOptions>() ?? new ValidationOptions()).Split();
+        var split = validation.Split();
         string Fix(string option) =>
             $"; the run's committed task-stream position belongs to the recorded value. Restore {option} or set Run:Directory to a new folder.";
         if (recordedRun.Seed != run.Seed)
@@ -154,6 +174,11 @@ public sealed class StartupValidation(
             yield return $"Tasks:Mixture: {runInfoPath} records {{{Describe(recordedTasks.Mixture)}}}, now {{{Describe(tasks.Mixture)}}}{Fix("Tasks:Mixture")}";
         if (Describe(recordedTasks.Datasets) != Describe(tasks.Datasets))
             yield return $"Tasks:Datasets: {runInfoPath} records [{Describe(recordedTasks.Datasets)}], now [{Describe(tasks.Datasets)}]{Fix("Tasks:Datasets")}";
+        if (recordedSplit.DatasetFraction != split.DatasetFraction)
+            yield return $"Validation:HeldOutFraction: {runInfoPath} records {recordedSplit.DatasetFraction:R}, now {split.DatasetFraction:R}{Fix("Validation:HeldOutFraction")}";
+        if (!recordedSplit.HeldOutFamilies.Order().SequenceEqual(split.HeldOutFamilies.Order()))
+            yield return $"Validation:HeldOutFamilies: {runInfoPath} records [{string.Join(", ", recordedSplit.HeldOutFamilies.Order())}], " +
+                         $"now [{string.Join(", ", split.HeldOutFamilies.Order())}]{Fix("Validation:HeldOutFamilies")}";
     }
 
     private static string Describe(Dictionary<string, double> mixture) =>

@@ -161,6 +161,28 @@ public sealed class StartupValidationTests(PristineModel pristine) : IClassFixtu
     }
 
     [Fact]
+    public void Run_directory_started_with_another_held_out_split_is_refused()
+    {
+        var modelHash = VersionManifest.Compute(_h.ModelPath, 0).ContentHash();
+        RunStore.Open(_h.RunDirectory).EnsureRunInfo(RunInfo.New(_h.ModelPath, modelHash, new JsonObject()));
+        Assert.Empty(_h.Problems("--Validation:HeldOutFraction=0.1", "--Validation:HeldOutFamilies:0=graph_coloring",
+            "--Validation:HeldOutFamilies:1=tower_of_hanoi", "--Validation:HeldOutFamilies:2=cryptarithm")); // the defaults, spelt out
+        var problems = _h.Problems("--Validation:HeldOutFraction=0.3", "--Validation:HeldOutFamilies:0=maze_shortest_path");
+        Assert.Contains(problems, p => p.StartsWith("Validation:HeldOutFraction:", StringComparison.Ordinal) && p.Contains("records 0.1"));
+        Assert.Contains(problems, p => p.StartsWith("Validation:HeldOutFamilies:", StringComparison.Ordinal) && p.Contains("now [maze_shortest_path]"));
+    }
+
+    [Fact]
+    public void Training_on_a_held_out_family_is_refused_naming_both_options()
+    {
+        var problem = Assert.Single(_h.Problems("--Tasks:Mixture:logic/cryptarithm=1"));
+        Assert.Contains("Tasks:Mixture:logic/cryptarithm", problem);
+        Assert.Contains("Validation:HeldOutFamilies", problem);
+        Assert.Empty(_h.Problems("--Tasks:Mixture:logic/cryptarithm=1", "--Validation:HeldOutFamilies:0=none"));
+        Assert.Contains("unknown logic family 'sudoku9'", Assert.Single(_h.Problems("--Validation:HeldOutFamilies:0=sudoku9")));
+    }
+
+    [Fact]
     public void Folder_that_is_not_a_run_directory_is_refused()
     {
         Directory.CreateDirectory(_h.RunDirectory);

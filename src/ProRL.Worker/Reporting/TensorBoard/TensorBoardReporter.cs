@@ -95,12 +95,23 @@ public sealed class TensorBoardReporter : IDisposable
                 .Select(p => new KeyValuePair<string, double>($"{ValidationPrefix}pass@{p.Key}", p.Value))
                 .Append(new(ValidationPrefix + "mean_reward", result.MeanReward))
                 .Concat(result.MeanRewardByDomain.OrderBy(p => p.Key, StringComparer.Ordinal)
-                    .Select(p => new KeyValuePair<string, double>($"{ValidationPrefix}reward/{p.Key}", p.Value)));
+                    .Select(p => new KeyValuePair<string, double>($"{ValidationPrefix}reward/{p.Key}", p.Value)))
+                .Concat(HeldOutFamilyScalars(result.HeldOutFamilies));
             _log.WriteScalars(result.Step, EventFileLog.Now(), scalars);
             _lastValidationStep = result.Step;
             written++;
         }
         return written;
+    }
+
+    /// <summary><c>validation/heldout_families/pass@k</c> over the held-out families, and pass@1 of each.</summary>
+    private static IEnumerable<KeyValuePair<string, double>> HeldOutFamilyScalars(HeldOutFamiliesResult? families)
+    {
+        if (families is null) yield break;
+        const string prefix = ValidationPrefix + "heldout_families/";
+        foreach (var (k, value) in families.PassAtK.OrderBy(p => p.Key, StringComparer.Ordinal)) yield return new($"{prefix}pass@{k}", value);
+        yield return new(prefix + "mean_reward", families.MeanReward);
+        foreach (var (family, value) in families.PassAt1ByFamily.OrderBy(p => p.Key, StringComparer.Ordinal)) yield return new($"{prefix}{family}/pass@1", value);
     }
 
     private void OnDistributions(StepDistributions d)

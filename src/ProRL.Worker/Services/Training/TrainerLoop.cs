@@ -25,7 +25,7 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>The option sections the trainer reads.</summary>
 public sealed record TrainerConfiguration(
     ModelOptions Model, RunOptions Run, RolloutOptions Rollout, AlgorithmOptions Algorithm, OptimizerOptions Optimizer,
-    TasksOptions Tasks, SftOptions Sft);
+    TasksOptions Tasks, SftOptions Sft, ValidationOptions Validation, ReferenceResetOptions Reset);
 
 /// <summary>
 /// The trainer's step loop (DESIGN §6–§7): order rollouts for the step, collect the scored groups (drawing more while
@@ -70,7 +70,7 @@ public sealed class TrainerLoop : IDisposable
         _disk = new DiskSpaceGuard(_store.Root, _c.Run.DiskFullPolicy.Equals(RunOptions.DiskFullWait, StringComparison.OrdinalIgnoreCase),
             TimeSpan.FromSeconds(_c.Run.DiskFullRetrySeconds), logger, freeBytes);
         var datasets = new List<DatasetReport>();
-        _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, onDataset: datasets.Add);
+        _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, onDataset: datasets.Add, split: _c.Validation.Split());
         _skippedDatasetRows = datasets.Sum(d => d.RowsSkipped);
         foreach (var report in datasets.Where(d => d.RowsSkipped > 0))
             _logger.LogWarning("Dataset {Summary} Skipped rows are counted as {Metric} in metrics.jsonl.", report.Summary(), MetricNameSkippedRows);
@@ -80,7 +80,7 @@ public sealed class TrainerLoop : IDisposable
         {
             var saved = TrainerState.ReadFrom(state.FolderPath);
             _session.LoadCheckpoint(Path.Combine(state.FolderPath, TrainerState.CheckpointFolder));
-            _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, saved.Position);
+            _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, saved.Position, split: _c.Validation.Split());
             _kl = TrainerSettings.KlControl(_c.Algorithm, saved.KlCoef);
             _step = saved.Step;
             if (resume.PolicyBehind)
@@ -125,7 +125,8 @@ public sealed class TrainerLoop : IDisposable
             ModelPath = _c.Model.Path, IntraOpThreads = _c.Model.Threads, ChatTemplate = _c.Model.ChatTemplate,
         });
         var phase = new SupervisedPhase(tokenizer, ce, new AdamWSettings { LearningRate = (float)_c.Sft.Lr, WeightDecay = 0, MaxGradNorm = (float)_c.Optimizer.GradClip });
-        var sftMixture = TaskMixtureFactory.Create(_c.Tasks, unchecked(Seed + 7919)); // its own stream: RL's starts untouched
+        // Its own stream (RL's starts untouched), on the training side of the split as well.
+        var sftMixture = TaskMixtureFactory.Create(_c.Tasks, unchecked(Seed + 7919), split: _c.Validation.Split());
         var losses = SupervisedRun.Train(phase, sftMixture, _c.Sft.Steps, _c.Sft.BatchSize, (done, r) =>
         {
             if (done % 10 == 0 || done == _c.Sft.Steps)

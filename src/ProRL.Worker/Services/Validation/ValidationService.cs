@@ -26,10 +26,11 @@ public sealed class ValidationService(
     {
         if (!services.Value.Validation || validation.Value.EveryNSteps == 0) return;
         var store = RunStore.Open(run.Value.Directory);
-        // The held-out items: the configured mixture drawn with a seed of its own, the same items at every validation.
-        var items = TaskMixtureFactory.Create(tasks.Value, unchecked((int)validation.Value.HeldOutSeed)).Take(validation.Value.Items);
+        // The validation split (never drawn for training) and the held-out families: the same items at every validation.
+        var items = TaskMixtureFactory.ForValidation(tasks.Value, validation.Value);
         using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), 32, model.Value.Threads, model.Value.ChatTemplate);
-        var stage = new ValidationStage(store, sampler, RewardService.CreateScorer(sandbox.Value, tasks.Value, logger), validation.Value, items);
+        var stage = new ValidationStage(store, sampler, RewardService.CreateScorer(sandbox.Value, tasks.Value, logger), validation.Value,
+            items.Items, items.FamilyItems);
         var poll = TimeSpan.FromMilliseconds(run.Value.PollIntervalMilliseconds);
         try
         {
