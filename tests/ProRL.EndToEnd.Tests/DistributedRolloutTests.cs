@@ -23,7 +23,7 @@ public class DistributedRolloutTests(ITestOutputHelper output)
         trainerSettings["Run:MaxSteps"] = MaxSteps.ToString(System.Globalization.CultureInfo.InvariantCulture);
         trainerSettings["Services:Rollout"] = "false";
         trainerSettings["Services:Validation"] = "false";
-        trainerSettings["Services:ReferenceReset"] = "false";
+        trainerSettings["ReferenceReset:Enabled"] = "false"; // no validation here for the stall and drop rules to wait for
         trainerSettings["Services:InstanceName"] = "trainer";
 
         string[] instances = ["east", "west"];
@@ -86,7 +86,7 @@ public class DistributedRolloutTests(ITestOutputHelper output)
     {
         var settings = SmallRun.Settings(TinyModel.Folder, run, PromptsPerChunk);
         settings["Services:Rollout"] = "true";
-        foreach (var service in new[] { "Reward", "Trainer", "Validation", "ReferenceReset" }) settings["Services:" + service] = "false";
+        foreach (var service in new[] { "Reward", "Trainer", "Validation" }) settings["Services:" + service] = "false";
         settings["Services:InstanceName"] = instance;
         return settings;
     }

@@ -47,7 +47,7 @@ public class InterruptedCommitTests(ITestOutputHelper output)
         var root = Directory.CreateTempSubdirectory("prorl-e2e-warmup-").FullName;
         var run = Path.Combine(root, "run");
         var settings = SmallRun.Settings(TinyModel.Folder, run, PromptsPerChunk);
-        settings["Services:ReferenceReset"] = "false"; // only the warm-up commits references here
+        settings["ReferenceReset:Enabled"] = "false"; // only the warm-up commits references here
         settings["Run:MaxSteps"] = "1";
         await RunToEndAsync(settings, root);
 

@@ -34,15 +34,38 @@ public sealed record ResetPolicyInput(long Step, long? LastResetStep, IReadOnlyL
 /// <param name="Rule">The rule that fired (also when the minimum gap held it back); None if none fired.</param>
 /// <param name="HeldBackByMinimumGap">A rule fired but the last reset is too recent.</param>
 /// <param name="Reason">A sentence for the events log.</param>
-public sealed record ResetDecision(bool ShouldReset, ResetRule Rule, bool HeldBackByMinimumGap, string Reason);
+public sealed record ResetDecision(bool ShouldReset, ResetRule Rule, bool HeldBackByMinimumGap, string Reason)
+{
+    /// <summary>Re-initialise the optimizer state with this reset (ProRL v1); false when there is no reset or the options
+    /// keep the optimizer state (ProRL v2).</summary>
+    public bool ResetOptimizer { get; init; }
+}
 
 /// <summary>
 /// Decides when to hard-reset the reference policy. Rules are checked in the order period, KL share, validation drop,
 /// validation stall; the first that fires is reported. Only validation results after the last reset count, since the
 /// reset starts a new phase.
+/// <para>
+/// The decision is a pure function of its input, so a caller that builds the input from committed state only (the
+/// trainer, between steps: the last committed step's KL share, the validation results of committed versions) makes the
+/// same decisions whether or not it was killed and resumed on the way.
+/// </para>
 /// </summary>
 public static class ReferenceResetPolicy
 {
+    /// <summary>
+    /// The version whose validation result the decision at <paramref name="step"/> needs and must wait for: the step
+    /// itself when the validation rules are on, it is a validation step (a multiple of
+    /// <see cref="ResetPolicyOptions.ValidationPeriodSteps"/>, 0 included as the baseline) and it lies after the last
+    /// reset; null otherwise. Earlier results were needed (and waited for) by earlier decisions.
+    /// </summary>
+    public static long? ValidationNeeded(long step, long? lastResetStep, ResetPolicyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.UsesValidation || options.ValidationPeriodSteps is not { } period) return null;
+        return step % period == 0 && step > (lastResetStep ?? -1) ? step : null;
+    }
+
     /// <summary>The decision at <see cref="ResetPolicyInput.Step"/>.</summary>
     public static ResetDecision Decide(ResetPolicyInput input, ResetPolicyOptions options)
     {
@@ -59,7 +82,7 @@ public static class ReferenceResetPolicy
         if (sinceReset < options.MinimumGapSteps)
             return new ResetDecision(false, rule, true,
                 $"{reason}, but only {sinceReset} steps have passed since the last reset (minimum gap {options.MinimumGapSteps}).");
-        return new ResetDecision(true, rule, false, reason + ".");
+        return new ResetDecision(true, rule, false, reason + ".") { ResetOptimizer = options.ResetOptimizerState };
     }
 
     private static (ResetRule Rule, string Reason) FirstRuleThatFires(

@@ -30,8 +30,18 @@ public sealed class ResetPolicyOptions
     /// <summary>Minimum steps between two resets (and between the start and the first reset). Default 0.</summary>
     public int MinimumGapSteps { get; set; }
 
-    /// <summary>Re-initialise the optimizer state on reset (ProRL v1) or keep it (v2). Read by the reset service.</summary>
+    /// <summary>Re-initialise the optimizer state on reset (ProRL v1) or keep it (v2); carried into <see cref="ResetDecision.ResetOptimizer"/>.</summary>
     public bool ResetOptimizerState { get; set; } = true;
+
+    /// <summary>
+    /// K: a validation result exists for every K-th step (the validation cadence); null when nothing is validated, which
+    /// leaves the validation rules nothing to fire on. Tells <see cref="ReferenceResetPolicy.ValidationNeeded"/> which
+    /// result a decision must wait for.
+    /// </summary>
+    public int? ValidationPeriodSteps { get; set; }
+
+    /// <summary>The stall or drop rule is on: decisions read validation results.</summary>
+    public bool UsesValidation => StallEvaluations is not null || DropThreshold is not null;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
@@ -44,5 +54,7 @@ public sealed class ResetPolicyOptions
             "must be null (off) or in [0, 1]");
         Check.Option(PeriodSteps is null || PeriodSteps >= 1, nameof(PeriodSteps), PeriodSteps, "must be null (off) or at least 1");
         Check.Option(MinimumGapSteps >= 0, nameof(MinimumGapSteps), MinimumGapSteps, "must be ≥ 0");
+        Check.Option(ValidationPeriodSteps is null || ValidationPeriodSteps >= 1, nameof(ValidationPeriodSteps), ValidationPeriodSteps,
+            "must be null (no validation) or at least 1");
     }
 }

@@ -8,7 +8,6 @@ using ProRL.Worker.Reporting;
 using ProRL.Worker.Services.Reward;
 using ProRL.Worker.Services.Rollout;
 using ProRL.Worker.Services.Validation;
-using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
 using ProRL.Worker.Startup;
 using ProRL.Worker.Telemetry;
@@ -50,11 +49,10 @@ public static class WorkerHost
         builder.Services.AddHostedService<RunBootstrapService>();
         builder.Services.AddHostedService<ReportingService>();
         builder.Services.AddWorkerTelemetry(builder.Configuration); // TensorBoard, Prometheus, /healthz, systemd watchdog
-        // Each service reads Services:* itself and returns at once when it is off.
+        // Each service reads Services:* itself and returns at once when it is off. Reference resets are the trainer's.
         builder.Services.AddHostedService<RolloutService>();
         builder.Services.AddHostedService<RewardService>();
         builder.Services.AddHostedService<ValidationService>();
-        builder.Services.AddHostedService<ReferenceResetService>();
         builder.Services.AddHostedService<TrainerService>();
         return builder;
     }

@@ -10,7 +10,6 @@ public sealed class ServicesOptions : IOptionsSection
     public bool Rollout { get; set; } = true;
     public bool Reward { get; set; } = true;
     public bool Trainer { get; set; } = true;
-    public bool ReferenceReset { get; set; } = true;
     public bool Validation { get; set; } = true;
 
     /// <summary>
@@ -20,7 +19,7 @@ public sealed class ServicesOptions : IOptionsSection
     [RegularExpression("^[A-Za-z0-9_]{1,40}$", ErrorMessage = "{0} must be 1 to 40 letters, digits or '_'.")]
     public string InstanceName { get; set; } = "main";
 
-    public bool AnyOn => Rollout || Reward || Trainer || ReferenceReset || Validation;
+    public bool AnyOn => Rollout || Reward || Trainer || Validation;
 }
 
 public sealed class ServicesOptionsValidator : SectionValidator<ServicesOptions>
@@ -29,6 +28,6 @@ public sealed class ServicesOptionsValidator : SectionValidator<ServicesOptions>
     {
         if (!o.AnyOn)
             yield return "Services: every service is off; turn on at least one of Services:Rollout, Services:Reward, " +
-                         "Services:Trainer, Services:ReferenceReset, Services:Validation.";
+                         "Services:Trainer, Services:Validation.";
     }
 }

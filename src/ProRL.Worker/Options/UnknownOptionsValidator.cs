@@ -12,6 +12,13 @@ namespace ProRL.Worker.Options;
 public sealed class UnknownOptionsValidator<TOptions>(IConfiguration configuration) : IValidateOptions<TOptions>
     where TOptions : class, IOptionsSection
 {
+    /// <summary>Options that existed once and mean nothing now: each is refused with what replaced it, not ignored.</summary>
+    private static readonly Dictionary<string, string> Retired = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Services:ReferenceReset"] = "Services:ReferenceReset is no longer an option: the trainer decides reference resets between its steps " +
+                                      "(on the host that runs Services:Trainer). Remove it; to turn resets off, set ReferenceReset:Enabled=false.",
+    };
+
     public ValidateOptionsResult Validate(string? name, TOptions options)
     {
         var errors = new List<string>();
@@ -26,6 +33,11 @@ public sealed class UnknownOptionsValidator<TOptions>(IConfiguration configurati
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetChildren())
         {
+            if (Retired.TryGetValue(child.Path, out var retired))
+            {
+                errors.Add(retired);
+                continue;
+            }
             if (!properties.TryGetValue(child.Key, out var property))
             {
                 errors.Add($"{child.Path} is not an option; {section.Path} has: {string.Join(", ", properties.Keys)}.");

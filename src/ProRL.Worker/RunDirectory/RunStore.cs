@@ -15,6 +15,10 @@ public static class ManifestProperties
     public const string SourcePolicyVersion = "sourcePolicyVersion";
     public const string Step = "step";
     public const string ModelHash = "modelHash";
+    /// <summary>On a reference version: the rule that made it (<c>Period</c>, <c>KlShare</c>, …, or <c>SupervisedWarmup</c>).</summary>
+    public const string ResetRule = "resetRule";
+    /// <summary>On a reference version: whether the optimizer state was re-initialised with it (<c>true</c>/<c>false</c>).</summary>
+    public const string ResetOptimizer = "resetOptimizer";
 }
 
 /// <summary>

@@ -101,7 +101,7 @@ public sealed class HostLivenessService(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var s = services.Value;
-        var on = new[] { ("rollout", s.Rollout), ("reward", s.Reward), ("trainer", s.Trainer), ("referenceReset", s.ReferenceReset), ("validation", s.Validation) }
+        var on = new[] { ("rollout", s.Rollout), ("reward", s.Reward), ("trainer", s.Trainer), ("validation", s.Validation) }
             .Where(p => p.Item2).Select(p => p.Item1).ToList();
         try
         {

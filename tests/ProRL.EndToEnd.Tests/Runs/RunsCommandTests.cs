@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using ProRL.Cli;
 using ProRL.Cli.Runs;
 using ProRL.Worker.RunDirectory;
-using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
 using ProRL.Worker.Services.Validation;
 using ProRL.Worker.Telemetry;
@@ -36,7 +35,7 @@ public sealed class RunsCommandTests : IDisposable
         run.Reference.Commit(2, f => RunStore.CopyFolder(model, f), new Dictionary<string, string>
         {
             [ManifestProperties.SourcePolicyVersion] = "2",
-            [ReferenceResetStage.RuleProperty] = "Schedule",
+            [ManifestProperties.ResetRule] = "Schedule",
         });
         run.Events.Append(EventTypes.ReferenceReset, 2, "scheduled reset", new JsonObject { ["rule"] = "Schedule" });
         new ValidationResult(3, 4, 2, new Dictionary<string, double> { ["1"] = 0.25, ["2"] = 0.5 }, 0.3, new Dictionary<string, double>()).Save(run);

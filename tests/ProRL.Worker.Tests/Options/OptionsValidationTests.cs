@@ -134,10 +134,19 @@ public sealed class OptionsValidationTests : IDisposable
     public async Task All_services_off_is_refused()
     {
         var problem = await SingleProblem("--Services:Rollout=false", "--Services:Reward=false", "--Services:Trainer=false",
-            "--Services:ReferenceReset=false", "--Services:Validation=false");
+            "--Services:Validation=false");
         Assert.Contains("Services:Rollout", problem);
-        Assert.Empty(await _harness.StartProblems("--Services:Rollout=false", "--Services:Trainer=false",
-            "--Services:ReferenceReset=false", "--Services:Validation=false"));
+        Assert.Empty(await _harness.StartProblems("--Services:Rollout=false", "--Services:Trainer=false", "--Services:Validation=false"));
+    }
+
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task The_retired_reference_reset_service_switch_is_refused_saying_what_replaced_it(string value)
+    {
+        var problem = await SingleProblem($"--Services:ReferenceReset={value}");
+        Assert.StartsWith("Services:ReferenceReset is no longer an option", problem);
+        Assert.Contains("ReferenceReset:Enabled=false", problem);
     }
 
     [Fact]

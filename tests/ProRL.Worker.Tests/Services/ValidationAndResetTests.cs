@@ -1,4 +1,3 @@
-using ProRL.Algorithms.Reset;
 using ProRL.Rollout.Engine;
 using ProRL.Tasks.Logic;
 using ProRL.Tasks.Mathematics;
@@ -6,7 +5,6 @@ using ProRL.Tasks.Model;
 using ProRL.Tasks.Verification;
 using ProRL.Worker.Options;
 using ProRL.Worker.RunDirectory;
-using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Rollout;
 using ProRL.Worker.Services.Tasks;
 using ProRL.Worker.Services.Validation;
@@ -83,66 +81,6 @@ public sealed class ValidationAndResetTests : IDisposable
         Assert.Null(on.NextDue());
         CommitPolicies(0, 2);
         Assert.Equal(0, on.NextDue()); // the untrained model is the baseline
-    }
-
-    [Fact]
-    public void Period_rule_resets_the_reference_to_the_policy_and_records_the_event()
-    {
-        CommitPolicies(0, 4);
-        _run.Reference.Commit(0, f => RunStore.CopyFolder(_run.Policy.PathOf(0), f));
-        var stage = new ReferenceResetStage(_run, new ReferenceResetOptions
-        {
-            StallEvaluations = null, DropDelta = null, KlShareThreshold = null, EveryNSteps = 4, MinGapSteps = 0, ResetOptimizer = false,
-        });
-
-        var decision = stage.EvaluateLatest()!;
-
-        Assert.True(decision.ShouldReset);
-        Assert.Equal(ResetRule.Period, decision.Rule);
-        var reference = _run.Reference.ReadLatest()!;
-        Assert.Equal(4, reference.Version);
-        Assert.Equal("policy 4", File.ReadAllText(Path.Combine(reference.FolderPath, "model.onnx")));
-        Assert.Equal("false", reference.Property(ReferenceResetStage.ResetOptimizerProperty));
-        Assert.Equal("4", reference.Property(ManifestProperties.SourcePolicyVersion));
-        var reset = Assert.Single(_run.Events.File.ReadAll().Records);
-        Assert.Equal(EventTypes.ReferenceReset, (string)reset["type"]!);
-        Assert.Equal("Period", (string)reset["data"]!["rule"]!);
-        Assert.Null(stage.EvaluateLatest()); // nothing new to decide on
-
-        CommitPolicies(5, 7);
-        Assert.False(stage.EvaluateLatest()!.ShouldReset); // 3 steps since the reset at 4
-        CommitPolicies(8, 8);
-        Assert.True(stage.EvaluateLatest()!.ShouldReset);
-        Assert.Equal(8, _run.Reference.ReadLatest()!.Version);
-    }
-
-    [Fact]
-    public void Kl_share_above_the_threshold_in_the_metrics_triggers_a_reset()
-    {
-        CommitPolicies(0, 3);
-        _run.Metrics.Append(3, new Dictionary<string, double> { [MetricNames.KlShare] = 0.2 });
-        var options = new ReferenceResetOptions { StallEvaluations = null, DropDelta = null, KlShareThreshold = 0.5, MinGapSteps = 0 };
-        Assert.False(new ReferenceResetStage(_run, options).EvaluateLatest()!.ShouldReset);
-
-        CommitPolicies(4, 4);
-        _run.Metrics.Append(4, new Dictionary<string, double> { [MetricNames.KlShare] = 0.7 });
-        var decision = new ReferenceResetStage(_run, options).EvaluateLatest()!;
-        Assert.Equal((true, ResetRule.KlShare), (decision.ShouldReset, decision.Rule));
-        Assert.Equal("true", _run.Reference.ReadLatest()!.Property(ReferenceResetStage.ResetOptimizerProperty));
-    }
-
-    [Fact]
-    public void Validation_stall_read_from_the_validation_folder_triggers_a_reset()
-    {
-        CommitPolicies(0, 30);
-        foreach (var (step, score) in new[] { (0L, 0.2), (10L, 0.5), (20L, 0.45), (30L, 0.48) })
-            new ValidationResult(step, 4, 4, new Dictionary<string, double> { ["1"] = score }, score, new Dictionary<string, double>()).Save(_run);
-        var options = new ReferenceResetOptions { StallEvaluations = 2, DropDelta = null, KlShareThreshold = null, MinGapSteps = 0 };
-
-        var decision = new ReferenceResetStage(_run, options).EvaluateLatest()!;
-
-        Assert.Equal((true, ResetRule.ValidationStall), (decision.ShouldReset, decision.Rule));
-        Assert.Equal(30, _run.Reference.ReadLatest()!.Version);
     }
 
     [Fact]

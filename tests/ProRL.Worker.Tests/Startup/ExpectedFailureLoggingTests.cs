@@ -4,7 +4,6 @@ using ProRL.Onnx.IO;
 using ProRL.Worker.Hosting;
 using ProRL.Worker.Options;
 using ProRL.Worker.RunDirectory;
-using ProRL.Worker.Services.ReferenceReset;
 
 namespace ProRL.Worker.Tests.Startup;
 
@@ -52,33 +51,5 @@ public sealed class ExpectedFailureLoggingTests : IDisposable
         var bug = new NullReferenceException("a bug");
         ExpectedFailures.Log(logger, LogLevel.Critical, bug, "The trainer stopped");
         Assert.Same(bug, Assert.Single(logger.Entries).Exception);
-    }
-
-    [Fact]
-    public async Task Policy_latest_naming_a_missing_version_is_logged_once_not_at_every_poll()
-    {
-        var run = RunStore.Open(_temp.Combine("run"));
-        var model = _temp.Combine("model");
-        Directory.CreateDirectory(model);
-        File.WriteAllText(Path.Combine(model, "model.onnx"), "weights");
-        run.EnsureInitialVersions(model);
-        File.WriteAllText(Path.Combine(run.Policy.Folder, VersionStore.LatestFileName), "v000005\n");
-
-        var logger = new CapturingLogger<ReferenceResetService>(LogLevel.Information);
-        var service = new ReferenceResetService(
-            Microsoft.Extensions.Options.Options.Create(new ServicesOptions()),
-            Microsoft.Extensions.Options.Options.Create(new RunOptions { Directory = run.Root, PollIntervalMilliseconds = 10 }),
-            Microsoft.Extensions.Options.Options.Create(new ReferenceResetOptions { EveryNSteps = 1, MinGapSteps = 0 }),
-            logger);
-        await service.StartAsync(CancellationToken.None);
-        // Wait for the first report (a loaded machine may take a while), then for many more polls of 10 ms.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!logger.Entries.Any(e => e.Level >= LogLevel.Warning) && DateTime.UtcNow < deadline) await Task.Delay(20);
-        await Task.Delay(500);
-        await service.StopAsync(CancellationToken.None);
-
-        var warning = Assert.Single(logger.Entries, e => e.Level >= LogLevel.Warning);
-        Assert.Null(warning.Exception);
-        Assert.Contains("v000005", warning.Message);
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ProRL.Worker.Reporting;
 using ProRL.Worker.RunDirectory;
-using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Training;
 using ProRL.Worker.Services.Validation;
 using ProRL.Worker.Telemetry;
@@ -114,7 +113,7 @@ public sealed record RunSummary(
     {
         if (v is null) return null;
         long? source = long.TryParse(v.Property(ManifestProperties.SourcePolicyVersion), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : null;
-        return new VersionSummary(v.Version, v.Manifest.CreatedUtc, v.Property("phase"), source, v.Property(ReferenceResetStage.RuleProperty));
+        return new VersionSummary(v.Version, v.Manifest.CreatedUtc, v.Property("phase"), source, v.Property(ManifestProperties.ResetRule));
     }
 
     private static (long Total, IReadOnlyDictionary<string, long> ByEntry) DiskUse(string root)

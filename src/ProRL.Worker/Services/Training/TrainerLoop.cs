@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using ProRL.Algorithms.Common;
@@ -16,7 +15,6 @@ using ProRL.Worker.Chunks;
 using ProRL.Worker.Options;
 using ProRL.Worker.Reporting;
 using ProRL.Worker.RunDirectory;
-using ProRL.Worker.Services.ReferenceReset;
 using ProRL.Worker.Services.Tasks;
 using ProRL.Worker.Trainer;
 
@@ -25,13 +23,14 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>The option sections the trainer reads.</summary>
 public sealed record TrainerConfiguration(
     ModelOptions Model, RunOptions Run, RolloutOptions Rollout, AlgorithmOptions Algorithm, OptimizerOptions Optimizer,
-    TasksOptions Tasks, SftOptions Sft, ValidationOptions Validation, ReferenceResetOptions Reset);
+    TasksOptions Tasks, SftOptions Sft, ValidationOptions Validation, ReferenceResetOptions Reset, bool ValidatesHere = true);
 
 /// <summary>
-/// The trainer's step loop (DESIGN §6–§7): order rollouts for the step, collect the scored groups (drawing more while
-/// dynamic sampling keeps too few), run the KL-controlled update, and commit trainer state then policy. Everything a
-/// step depends on — task-stream position, optimizer moments, reference version — is in the committed trainer
-/// version, so a restart at any instant redoes the interrupted step identically and applies nothing twice.
+/// The trainer's step loop (DESIGN §6–§7): decide a reference reset from the committed state (<see cref="ReferenceKeeper"/>),
+/// order rollouts for the step, collect the scored groups (drawing more while dynamic sampling keeps too few), run the
+/// KL-controlled update, and commit trainer state then policy. Everything a step depends on — task-stream position,
+/// optimizer moments, reference version, the inputs of the next reset decision — is in the committed trainer version,
+/// so a restart at any instant redoes the interrupted step identically and applies nothing twice.
 /// </summary>
 public sealed class TrainerLoop : IDisposable
 {
@@ -48,7 +47,9 @@ public sealed class TrainerLoop : IDisposable
     private TaskMixture _mixture;
     private readonly int _skippedDatasetRows;
     private long _step;
-    private long _referenceVersion = -1;
+    private readonly ReferenceKeeper _reference;
+    /// <summary>The KL share of the last committed step (from its trainer state): the next reset decision reads it.</summary>
+    private double? _klShare;
 
     /// <summary>The metric counting malformed dataset rows that training skips.</summary>
     public const string MetricNameSkippedRows = "data/skipped_rows";
@@ -67,6 +68,8 @@ public sealed class TrainerLoop : IDisposable
         long pad = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
         _updater = new PolicyUpdater(_session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, pad));
         _kl = TrainerSettings.KlControl(_c.Algorithm);
+        _reference = new ReferenceKeeper(_store, _session, _c.Reset, _c.Validation, _c.ValidatesHere,
+            TimeSpan.FromMilliseconds(_c.Run.PollIntervalMilliseconds), logger);
         _disk = new DiskSpaceGuard(_store.Root, _c.Run.DiskFullPolicy.Equals(RunOptions.DiskFullWait, StringComparison.OrdinalIgnoreCase),
             TimeSpan.FromSeconds(_c.Run.DiskFullRetrySeconds), logger, freeBytes);
         var datasets = new List<DatasetReport>();
@@ -83,18 +86,20 @@ public sealed class TrainerLoop : IDisposable
             _mixture = TaskMixtureFactory.Create(_c.Tasks, Seed, saved.Position, split: _c.Validation.Split());
             _kl = TrainerSettings.KlControl(_c.Algorithm, saved.KlCoef);
             _step = saved.Step;
+            _klShare = saved.KlShare;
             if (resume.PolicyBehind)
                 _exchange.CommitPolicy(_step, folder => _session.ExportModel(_c.Model.Path, folder), Properties(saved.Phase));
             // A kill after the warm-up's policy commit and before its reference commit: finish the warm-up's commit.
             if (saved.Phase == TrainerState.SftPhase && (_store.Reference.ReadLatestPointer() ?? -1) < saved.ReferenceVersion)
-                CommitWarmUpReference();
-            LoadReference(saved.ReferenceVersion, resetOptimizer: false);
+                _reference.CommitWarmUp(_step);
+            _reference.Restore(saved);
             _logger.LogInformation("Trainer resumed after step {Step} ({Held} scored chunks held)", _step, resume.HeldChunks.Count);
         }
         else
         {
             _step = 0;
             _session.LoadParametersFromModel(_c.Model.Path);
+            _reference.Load(_store.Reference.ReadLatestPointer() ?? throw new RunDirectoryException("No committed reference version."));
         }
     }
 
@@ -139,8 +144,7 @@ public sealed class TrainerLoop : IDisposable
         var state = new TrainerState(_step, TrainerState.SftPhase, _mixture.Position.ToJson(), _step);
         _disk.Retrying(() => _exchange.CommitStep(_step, [], folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder),
             Properties(TrainerState.SftPhase)), NextCommitBytes(), $"step {_step}", cancellationToken);
-        _disk.Retrying(CommitWarmUpReference, NextCommitBytes(), $"reference v{_step}", cancellationToken);
-        _referenceVersion = _step;
+        _disk.Retrying(() => _reference.CommitWarmUp(_step), NextCommitBytes(), $"reference v{_step}", cancellationToken);
         _store.Metrics.Append(_step, new Dictionary<string, double> { [MetricNames.Loss] = last, ["sft/first_loss"] = first, ["sft/steps"] = _c.Sft.Steps },
             TrainerState.SftPhase);
         _store.Events.Append(EventTypes.PolicyCommitted, _step,
@@ -148,24 +152,13 @@ public sealed class TrainerLoop : IDisposable
         _logger.LogInformation("Supervised warm-up done: {Steps} steps, loss {First:F3} -> {Last:F3}", _c.Sft.Steps, first, last);
     }
 
-    /// <summary>The warm-up's last commit: reference v<see cref="Step"/>, a copy of the warmed-up policy of that version.</summary>
-    private void CommitWarmUpReference()
-    {
-        var source = _store.Policy.TryOpen(_step, VerifyLevel.Checksums, out var problem) ?? throw new RunDirectoryException($"policy v{_step}: {problem}");
-        _store.Reference.Commit(_step, folder => RunStore.CopyFolder(source.FolderPath, folder), new Dictionary<string, string>
-        {
-            [ManifestProperties.SourcePolicyVersion] = _step.ToString(CultureInfo.InvariantCulture),
-            [ReferenceResetStage.RuleProperty] = "SupervisedWarmup",
-            [ReferenceResetStage.ResetOptimizerProperty] = "false",
-        });
-    }
-
     /// <summary>One RL step, from ordering rollouts to the commit. Returns the committed step number.</summary>
     public async Task<long> StepAsync(CancellationToken cancellationToken)
     {
         long step = _step + 1;
         var watch = Stopwatch.StartNew();
-        SyncReference();
+        // Between steps: the reset decision from the last commit (its KL share, validation of committed versions).
+        await _reference.DecideAsync(_step, _klShare, cancellationToken);
         long policyVersion = _store.Policy.ReadLatestPointer() ?? throw new RunDirectoryException("No committed policy version.");
         var sampling = new SamplingSpec(_c.Rollout.SamplesPerPrompt, _c.Rollout.Temperature, _c.Rollout.TopP, _c.Rollout.TopK,
             _c.Rollout.MaxNewTokens, unchecked((ulong)_c.Run.Seed));
@@ -209,12 +202,14 @@ public sealed class TrainerLoop : IDisposable
         // resumed run uses exactly the coefficient an uninterrupted one would.
         var next = TrainerSettings.KlControl(_c.Algorithm, klCoef);
         if (update is not null) next.Update(update.Kl, update.Samples);
-        var state = new TrainerState(step, TrainerState.RlPhase, _mixture.Position.ToJson(), _referenceVersion, next.Coefficient);
+        var state = new TrainerState(step, TrainerState.RlPhase, _mixture.Position.ToJson(), _reference.Version, next.Coefficient,
+            update?.KlShare, _reference.Validation);
         // Cancellation no longer applies here: a wait for disk space ends with the commit, or with the process.
         _disk.Retrying(() => _exchange.CommitStep(step, consumed, folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder),
             Properties(TrainerState.RlPhase)), NextCommitBytes(), $"step {step} (trainer state and policy)", CancellationToken.None);
         _step = step;
         _kl = next;
+        _klShare = state.KlShare;
         var metrics = Metrics(all, update, sampler.Counters, watch.Elapsed);
         metrics["kl_coef"] = klCoef;
         if (_c.Tasks.Datasets.Count > 0) metrics[MetricNameSkippedRows] = _skippedDatasetRows;
@@ -268,30 +263,6 @@ public sealed class TrainerLoop : IDisposable
         [ManifestProperties.ModelHash] = _modelHash,
         ["phase"] = phase,
     };
-
-    /// <summary>Picks up a reference reset: new reference parameters, and fresh optimizer moments when the reset asks.</summary>
-    private void SyncReference()
-    {
-        var reference = _store.Reference.ReadLatest() ?? throw new RunDirectoryException("No committed reference version.");
-        if (reference.Version == _referenceVersion) return;
-        bool reset = reference.Property(ReferenceResetStage.ResetOptimizerProperty) == "true" && _referenceVersion >= 0;
-        LoadReference(reference.Version, reset);
-    }
-
-    private void LoadReference(long version, bool resetOptimizer)
-    {
-        // The trainer state names the reference its steps were computed against; another one would change the KL term
-        // (and the weights) silently, so a version that cannot be opened is an error naming it.
-        var reference = _store.Reference.TryOpen(version, VerifyLevel.Checksums, out var problem)
-                        ?? throw new RunDirectoryException(
-                            $"reference v{version} in '{_store.Reference.PathOf(version)}' cannot be opened ({problem}); the trainer state depends on it. " +
-                            "Restore that version from a backup, or start a new run directory.");
-        _session.LoadReferenceFromModel(reference.FolderPath);
-        _referenceVersion = reference.Version;
-        if (!resetOptimizer) return;
-        _session.ResetOptimizerState();
-        _store.Events.Append(EventTypes.OptimizerReset, _step, $"optimizer state re-initialised with reference v{reference.Version}");
-    }
 
     private async Task<IReadOnlyList<HeldChunk>> WaitForChunksAsync(long step, IReadOnlyList<ChunkId> ids, CancellationToken cancellationToken)
     {

@@ -30,7 +30,7 @@ public sealed class TrainerService(
         if (!services.Value.Trainer) return;
         await Task.Yield(); // let the other services start while the artifacts build
         var configuration = new TrainerConfiguration(model.Value, run.Value, rollout.Value, algorithm.Value, optimizer.Value, tasks.Value, sft.Value,
-            validation.Value, reset.Value);
+            validation.Value, reset.Value, ValidatesHere: services.Value.Validation);
         try
         {
             using var loop = await Task.Run(() => new TrainerLoop(configuration, logger), stoppingToken);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ProRL.Algorithms.Reset;
 using ProRL.Onnx.IO;
 using ProRL.Tasks.Mixture;
 
@@ -11,7 +12,11 @@ namespace ProRL.Worker.Services.Training;
 /// </summary>
 /// <param name="KlCoef">The KL coefficient for the next step (an adaptive controller's state); null in states written
 /// before adaptive control existed, or by the warm-up, meaning <c>Algorithm:KlCoef</c>.</param>
-public sealed record TrainerState(long Step, string Phase, string MixturePosition, long ReferenceVersion, double? KlCoef = null)
+/// <param name="KlShare">The KL share of this step's loss, which the reset decision after it reads; null when the step
+/// made no update (or the state is older than trainer-side reset decisions).</param>
+/// <param name="Validation">The validation results since the last reset that the reset decisions have read so far.</param>
+public sealed record TrainerState(long Step, string Phase, string MixturePosition, long ReferenceVersion, double? KlCoef = null,
+    double? KlShare = null, IReadOnlyList<ValidationPoint>? Validation = null)
 {
     public const string FileName = "trainer-state.json";
     public const string CheckpointFolder = "checkpoint";
