@@ -50,6 +50,44 @@ public class ResetDeterminismTests(ITestOutputHelper output)
         Directory.Delete(root, recursive: true);
     }
 
+    /// <summary>ProRL v2 through the same trainer-side decision: the period rule alone, the optimizer state kept.</summary>
+    [Fact]
+    public async Task ProRL_v2_resets_only_the_reference_every_period()
+    {
+        var root = Directory.CreateTempSubdirectory("prorl-e2e-v2-").FullName;
+        var run = Path.Combine(root, "run");
+        var settings = SmallRun.Settings(TinyModel.Folder, run, PromptsPerChunk);
+        settings["Run:MaxSteps"] = "6";
+        settings["Run:KeepPolicyVersions"] = "1000";
+        settings["Run:KeepReferenceVersions"] = "1000";
+        settings["ReferenceReset:StallEvaluations"] = "";
+        settings["ReferenceReset:DropDelta"] = "";
+        settings["ReferenceReset:KlShareThreshold"] = "";
+        settings["ReferenceReset:EveryNSteps"] = "2";
+        settings["ReferenceReset:MinGapSteps"] = "0";
+        settings["ReferenceReset:ResetOptimizer"] = "false";
+        using (var worker = WorkerProcess.Start(settings, root))
+        {
+            int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(exit == 0, $"the worker exited with {exit}:\n{worker.Output}");
+        }
+
+        Assert.Equal([3L, 5L], ResetSteps(run)); // the warm-up's reference v1, then every 2 steps
+        Assert.Empty(OptimizerResetSteps(run));
+        Assert.All(Events(run, EventTypes.ReferenceReset), e => Assert.Equal(("Period", false), ((string)e["data"]!["rule"]!, (bool)e["data"]!["resetOptimizer"]!)));
+        var store = RunStore.Open(run);
+        foreach (var version in new[] { 3L, 5L })
+        {
+            var reference = store.Reference.TryOpen(version, VerifyLevel.Checksums, out var problem);
+            Assert.True(reference is not null, problem);
+            Assert.Equal(("false", "Period"), (reference.Property(ManifestProperties.ResetOptimizer), reference.Property(ManifestProperties.ResetRule)));
+            Assert.Equal(Files(run, "policy", version), Files(run, "reference", version)); // a copy of that policy version
+        }
+        Assert.Equal([1L, 1L, 1L, 3L, 3L, 5L], Enumerable.Range(1, 6)
+            .Select(step => ProRL.Worker.Services.Training.TrainerState.ReadFrom(Path.Combine(run, "trainer", VersionStore.FolderName(step))).ReferenceVersion));
+        Directory.Delete(root, recursive: true);
+    }
+
     /// <summary>Runs to <see cref="MaxSteps"/>, SIGKILLing the worker once each condition holds, then restarting it.</summary>
     private async Task<string> RunAsync(string root, string name, IReadOnlyList<Func<string, bool>> kills)
     {
