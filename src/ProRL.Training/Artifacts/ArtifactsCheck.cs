@@ -172,29 +172,25 @@ public static class ArtifactsCheck
         var result = OrtTensors.Run(trainingSession, inputs, gradNames);
         var gradient = specs.ToDictionary(s => s.Name, s => OrtTensors.ToDoubles(result[AdamWGraph.GradName(s.Name)]), StringComparer.Ordinal);
 
-        double largestLoss = 0;
-        double Loss(Dictionary<string, double[]> at)
+        double Loss(IReadOnlyDictionary<string, double[]> at)
         {
             SetParameters(inputs, specs, at);
-            var loss = OrtTensors.ToDoubles(OrtTensors.Run(trainingSession, inputs, [PolicyLossHead.Loss])[PolicyLossHead.Loss])[0];
-            largestLoss = Math.Max(largestLoss, Math.Abs(loss));
-            return loss;
+            return OrtTensors.ToDoubles(OrtTensors.Run(trainingSession, inputs, [PolicyLossHead.Loss])[PolicyLossHead.Loss])[0];
         }
 
+        var names = specs.Select(s => s.Name).ToList();
+        List<string?> restrictions = [.. Enumerable.Repeat<string?>(null, directions), .. perTensor ? names : []];
+        var directional = GradientCheck.AlongDirections(names, theta, gradient, Loss, restrictions, epsilon, rng);
         var checks = new List<DirectionCheck>();
-        void Check(Dictionary<string, double[]> direction, string? tensor)
+        double largestLoss = 0;
+        foreach (var c in directional)
         {
-            double analytic = specs.Sum(s => Dot(gradient[s.Name], direction[s.Name]));
-            double plus = Loss(Shift(theta, direction, epsilon)), minus = Loss(Shift(theta, direction, -epsilon));
-            double fd = (plus - minus) / (2 * epsilon);
-            double relative = Math.Abs(fd - analytic) / Math.Max(Math.Max(Math.Abs(fd), Math.Abs(analytic)), 1e-8);
-            // Each loss value carries a few ulps of rounding; allow 16 ulps of the largest in each of the two, over 2ε.
+            double relative = Math.Abs(c.Numeric - c.Analytic) / Math.Max(Math.Max(Math.Abs(c.Numeric), Math.Abs(c.Analytic)), 1e-8);
+            // Each loss value carries a few ulps of rounding; allow 16 ulps of the largest so far in each of the two, over 2ε.
+            largestLoss = Math.Max(largestLoss, Math.Max(Math.Abs(c.LossPlus), Math.Abs(c.LossMinus)));
             double roundoff = 16 * Float64UnitRoundoff * largestLoss / epsilon;
-            checks.Add(new DirectionCheck(checks.Count, analytic, fd, relative, tensor, roundoff));
+            checks.Add(new DirectionCheck(c.Direction, c.Analytic, c.Numeric, relative, c.Tensor, roundoff));
         }
-        for (int k = 0; k < directions; k++) Check(UnitDirection(specs, rng), null);
-        if (perTensor)
-            foreach (var spec in specs) Check(UnitDirection(specs, rng, only: spec.Name), spec.Name);
         return checks;
     }
 
@@ -228,33 +224,10 @@ public static class ArtifactsCheck
         foreach (var name in PolicyLossHead.ScalarInputs(options.PolicyLoss)) yield return (name, values[name]);
     }
 
-    private static Dictionary<string, double[]> UnitDirection(IReadOnlyList<ParameterSpec> specs, Random rng, string? only = null)
-    {
-        var d = specs.ToDictionary(s => s.Name, s => Enumerable.Range(0, (int)s.ElementCount)
-            .Select(_ => only is null || only == s.Name ? Gaussian(rng) : 0.0).ToArray(), StringComparer.Ordinal);
-        double norm = Math.Sqrt(d.Values.Sum(v => Dot(v, v)));
-        foreach (var v in d.Values)
-            for (int i = 0; i < v.Length; i++) v[i] /= norm;
-        return d;
-    }
-
-    private static Dictionary<string, double[]> Shift(Dictionary<string, double[]> theta, Dictionary<string, double[]> d, double step) =>
-        theta.ToDictionary(p => p.Key, p => p.Value.Select((x, i) => x + step * d[p.Key][i]).ToArray(), StringComparer.Ordinal);
-
-    private static void SetParameters(Dictionary<string, Tensor> inputs, IReadOnlyList<ParameterSpec> specs, Dictionary<string, double[]> values)
+    private static void SetParameters(Dictionary<string, Tensor> inputs, IReadOnlyList<ParameterSpec> specs, IReadOnlyDictionary<string, double[]> values)
     {
         foreach (var s in specs) inputs[s.Name] = OrtTensors.FromDoubles(s.Name, TensorDataType.Double, s.Shape, values[s.Name]);
     }
-
-    private static double Dot(double[] a, double[] b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
-    }
-
-    private static double Gaussian(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     private static Tensor Scalar(string name, double value) => OrtTensors.FromDoubles(name, TensorDataType.Double, [], [value]);
 

@@ -18,7 +18,10 @@ public sealed record GradientCheckOptions
 }
 
 /// <summary>One probed direction v: the analytic ⟨∇f, v⟩ against the central difference (f(x+hv) − f(x−hv)) / 2h.</summary>
-public sealed record DirectionalCheck(int Direction, double Analytic, double Numeric)
+/// <param name="Tensor">The tensor v is restricted to; null for a direction over all of them.</param>
+/// <param name="LossPlus">f(x+hv), for callers that bound the central difference's rounding error by the losses' size.</param>
+/// <param name="LossMinus">f(x−hv).</param>
+public sealed record DirectionalCheck(int Direction, double Analytic, double Numeric, string? Tensor = null, double LossPlus = 0, double LossMinus = 0)
 {
     public double AbsoluteError => Math.Abs(Analytic - Numeric);
     /// <summary>Error relative to the larger magnitude (absolute when both are below 1e-12).</summary>
@@ -35,11 +38,45 @@ public sealed record GradientCheckReport(IReadOnlyList<DirectionalCheck> Checks)
 }
 
 /// <summary>
-/// Checks the gradients <see cref="GradientBuilder"/> produces for a model against central finite differences
-/// along random directions, running both on ONNX Runtime (CPU). The model is not changed.
+/// The one random-direction gradient check: an analytic gradient against central finite differences along random unit
+/// directions. <see cref="AlongDirections"/> is the check itself, over any loss function (the training artifacts' check
+/// uses it on their float64 training graph); <see cref="AlongRandomDirections"/> applies it to the gradients
+/// <see cref="GradientBuilder"/> adds to a model, running both on ONNX Runtime (CPU). The model is not changed.
 /// </summary>
 public static class GradientCheck
 {
+    /// <summary>
+    /// For each entry of <paramref name="directions"/> (null: a random unit direction over every tensor of
+    /// <paramref name="names"/>; a name: one restricted to that tensor, so that a wrong gradient of a small tensor cannot
+    /// hide in a direction dominated by large ones), compares ⟨<paramref name="gradient"/>, d⟩ with
+    /// (loss(x + hd) − loss(x − hd)) / 2h at <paramref name="point"/>. Directions are Gaussian, normalised, drawn from
+    /// <paramref name="random"/> in the order of <paramref name="names"/>; the loss is evaluated at x + hd, then x − hd.
+    /// </summary>
+    public static IReadOnlyList<DirectionalCheck> AlongDirections(IReadOnlyList<string> names, IReadOnlyDictionary<string, double[]> point,
+        IReadOnlyDictionary<string, double[]> gradient, Func<IReadOnlyDictionary<string, double[]>, double> loss, IReadOnlyList<string?> directions,
+        double step, Random random)
+    {
+        if (!(step > 0) || !double.IsFinite(step)) throw new ArgumentOutOfRangeException(nameof(step), step, "the finite-difference step must be a positive number");
+        foreach (var only in directions)
+            if (only is not null && !names.Contains(only)) throw new ArgumentException($"direction restricted to '{only}', which is not among the checked tensors", nameof(directions));
+        var checks = new List<DirectionalCheck>();
+        foreach (var only in directions)
+        {
+            var direction = RandomUnitDirection(random, names, point, only);
+            double dot = 0;
+            foreach (var name in names)
+            {
+                var g = gradient[name];
+                var d = direction[name];
+                if (g.Length != d.Length) throw new ArgumentException($"gradient of '{name}' has {g.Length} values, the tensor {d.Length}", nameof(gradient));
+                for (int j = 0; j < d.Length; j++) dot += g[j] * d[j];
+            }
+            double plus = loss(Shifted(names, point, direction, step)), minus = loss(Shifted(names, point, direction, -step));
+            checks.Add(new DirectionalCheck(checks.Count, dot, (plus - minus) / (2 * step), only, plus, minus));
+        }
+        return checks;
+    }
+
     /// <summary>
     /// Probes <paramref name="options"/>.Directions random unit directions in the space of all
     /// <paramref name="wrt"/> values jointly. <paramref name="feeds"/> holds every graph input the model needs
@@ -64,25 +101,16 @@ public static class GradientCheck
         var analytic = OrtTensors.Run(backwardSession, inputs, wrt.Select(w => grads[w]).ToList());
         double Loss(Dictionary<string, Tensor> x) => OrtTensors.ToDoubles(OrtTensors.Run(forwardSession, x, [scalarLoss])[scalarLoss]).Sum();
 
-        var random = new Random(options.Seed);
-        var checks = new List<DirectionalCheck>();
-        for (int k = 0; k < options.Directions; k++)
+        var point = wrt.ToDictionary(w => w, w => OrtTensors.ToDoubles(inputs[w]), StringComparer.Ordinal);
+        var gradient = wrt.ToDictionary(w => w, w => OrtTensors.ToDoubles(analytic[grads[w]]), StringComparer.Ordinal);
+        double LossAt(IReadOnlyDictionary<string, double[]> values)
         {
-            var direction = RandomUnitDirection(random, wrt.Select(w => inputs[w].ElementCount()).ToArray());
-            double dot = 0;
-            var plus = new Dictionary<string, Tensor>(inputs, StringComparer.Ordinal);
-            var minus = new Dictionary<string, Tensor>(inputs, StringComparer.Ordinal);
-            for (int i = 0; i < wrt.Count; i++)
-            {
-                var x = inputs[wrt[i]];
-                var values = OrtTensors.ToDoubles(x);
-                var g = OrtTensors.ToDoubles(analytic[grads[wrt[i]]]);
-                for (int j = 0; j < values.Length; j++) dot += g[j] * direction[i][j];
-                plus[wrt[i]] = Shifted(x, values, direction[i], options.Step);
-                minus[wrt[i]] = Shifted(x, values, direction[i], -options.Step);
-            }
-            checks.Add(new DirectionalCheck(k, dot, (Loss(plus) - Loss(minus)) / (2 * options.Step)));
+            var shifted = new Dictionary<string, Tensor>(inputs, StringComparer.Ordinal);
+            foreach (var w in wrt) shifted[w] = OrtTensors.FromDoubles(inputs[w].Name, inputs[w].DataType, inputs[w].Dims, values[w]);
+            return Loss(shifted);
         }
+        var checks = AlongDirections(wrt, point, gradient, LossAt, Enumerable.Repeat<string?>(null, options.Directions).ToList(), options.Step,
+            new Random(options.Seed));
         return new GradientCheckReport(checks);
     }
 
@@ -129,11 +157,13 @@ public static class GradientCheck
         return copy;
     }
 
-    private static double[][] RandomUnitDirection(Random random, long[] sizes)
+    private static Dictionary<string, double[]> RandomUnitDirection(Random random, IReadOnlyList<string> names,
+        IReadOnlyDictionary<string, double[]> point, string? only)
     {
-        var direction = sizes.Select(n => Enumerable.Range(0, (int)n).Select(_ => Gaussian(random)).ToArray()).ToArray();
-        double norm = Math.Sqrt(direction.Sum(d => d.Sum(v => v * v)));
-        foreach (var d in direction)
+        var direction = names.ToDictionary(n => n, n => point[n].Select(_ => only is null || only == n ? Gaussian(random) : 0.0).ToArray(),
+            StringComparer.Ordinal);
+        double norm = Math.Sqrt(names.Sum(n => direction[n].Sum(v => v * v)));
+        foreach (var d in direction.Values)
             for (int j = 0; j < d.Length; j++) d[j] /= Math.Max(norm, 1e-300);
         return direction;
     }
@@ -141,10 +171,21 @@ public static class GradientCheck
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    private static Tensor Shifted(Tensor x, double[] values, double[] direction, double step)
+    private static Dictionary<string, double[]> Shifted(IReadOnlyList<string> names, IReadOnlyDictionary<string, double[]> point,
+        IReadOnlyDictionary<string, double[]> direction, double step)
     {
-        var shifted = new double[values.Length];
-        for (int j = 0; j < values.Length; j++) shifted[j] = values[j] + step * direction[j];
-        return OrtTensors.FromDoubles(x.Name, x.DataType, x.Dims, shifted);
+        var shifted = new Dictionary<string, double[]>(point.Count, StringComparer.Ordinal);
+        foreach (var (name, values) in point)
+        {
+            if (!direction.TryGetValue(name, out var d))
+            {
+                shifted[name] = values;
+                continue;
+            }
+            var moved = new double[values.Length];
+            for (int j = 0; j < values.Length; j++) moved[j] = values[j] + step * d[j];
+            shifted[name] = moved;
+        }
+        return shifted;
     }
 }

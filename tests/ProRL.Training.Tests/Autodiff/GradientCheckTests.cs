@@ -6,6 +6,31 @@ namespace ProRL.Training.Tests.Autodiff;
 
 public class GradientCheckTests
 {
+    /// <summary>f(a, b) = Σ a³ + Σ a·b over two small tensors, with its hand-derived gradient (3a² + b, a).</summary>
+    private static double Cubic(IReadOnlyDictionary<string, double[]> x) =>
+        x["a"].Sum(v => v * v * v) + x["a"].Zip(x["b"], (a, b) => a * b).Sum();
+
+    [Fact]
+    public void The_core_check_agrees_with_a_hand_derived_gradient_and_catches_a_wrong_one_in_a_restricted_direction()
+    {
+        var point = new Dictionary<string, double[]> { ["a"] = [0.3, -1.2, 2.0], ["b"] = [0.5, 0.25, -0.75] };
+        var right = new Dictionary<string, double[]>
+        {
+            ["a"] = point["a"].Zip(point["b"], (a, b) => 3 * a * a + b).ToArray(),
+            ["b"] = point["a"].ToArray(),
+        };
+        var checks = GradientCheck.AlongDirections(["a", "b"], point, right, Cubic, [null, null, "b"], 1e-5, new Random(3));
+        Assert.Equal([null, null, "b"], checks.Select(c => c.Tensor));
+        Assert.All(checks, c => Assert.True(Math.Abs(c.Analytic - c.Numeric) <= 1e-8 * Math.Max(1, Math.Abs(c.Numeric)), $"{c}"));
+        Assert.All(checks, c => Assert.Equal(c.Numeric, (c.LossPlus - c.LossMinus) / 2e-5, 12));
+
+        // A wrong gradient of the small tensor b only: the direction restricted to b sees it whole.
+        var wrong = new Dictionary<string, double[]>(right) { ["b"] = right["b"].Select(v => v * 1.01).ToArray() };
+        var bad = GradientCheck.AlongDirections(["a", "b"], point, wrong, Cubic, [null, "b"], 1e-5, new Random(3));
+        Assert.True(Math.Abs(bad[1].Analytic - bad[1].Numeric) > 1e-4 * Math.Abs(bad[1].Numeric), $"{bad[1]}");
+        Assert.Throws<ArgumentException>(() => GradientCheck.AlongDirections(["a"], point, right, Cubic, ["c"], 1e-5, new Random(3)));
+    }
+
     [Fact]
     public void Random_direction_check_passes_for_a_float32_model_checked_in_float64()
     {
