@@ -25,6 +25,20 @@ public class TrainerStateAndCacheTests(PolicyArtifactsFixture tiny) : IClassFixt
     }
 
     [Fact]
+    public void Trainer_state_round_trips_the_inputs_of_the_next_reset_decision_exactly()
+    {
+        using var folder = new TempFolder();
+        var validation = new[] { new ProRL.Algorithms.Reset.ValidationPoint(10, 0.1 + 0.2), new ProRL.Algorithms.Reset.ValidationPoint(20, 1.0 / 3) };
+        var state = new TrainerState(21, TrainerState.RlPhase, "{\"step\":0,\"drawn\":{}}", 10, 0.001, KlShare: Math.PI / 7, Validation: validation);
+        state.WriteTo(folder.Path);
+
+        var read = TrainerState.ReadFrom(folder.Path);
+        Assert.Equal(state.KlShare, read.KlShare); // bit for bit: the resumed decision must see the same number
+        Assert.Equal(validation, read.Validation);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(validation[0].Score), BitConverter.DoubleToInt64Bits(read.Validation![0].Score));
+    }
+
+    [Fact]
     public void A_state_written_before_adaptive_kl_control_reads_with_no_coefficient()
     {
         using var folder = new TempFolder();
@@ -32,6 +46,8 @@ public class TrainerStateAndCacheTests(PolicyArtifactsFixture tiny) : IClassFixt
             """{ "Step": 3, "Phase": "rl", "MixturePosition": "{}", "ReferenceVersion": 1 }""");
         var read = TrainerState.ReadFrom(folder.Path);
         Assert.Null(read.KlCoef);
+        Assert.Null(read.KlShare); // nor reset-decision inputs: no KL-share trigger after that step, no validation read yet
+        Assert.Null(read.Validation);
         Assert.Equal(0.05, TrainerSettings.KlControl(new AlgorithmOptions { KlCoef = 0.05, KlControl = "adaptive" }, read.KlCoef).Coefficient);
         Assert.Equal(0.02, TrainerSettings.KlControl(new AlgorithmOptions { KlCoef = 0.05 }, 0.02).Coefficient);
     }

@@ -25,15 +25,15 @@ public sealed class ValidationService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!services.Value.Validation || validation.Value.EveryNSteps == 0) return;
-        var store = RunStore.Open(run.Value.Directory);
-        // The validation split (never drawn for training) and the held-out families: the same items at every validation.
-        var items = TaskMixtureFactory.ForValidation(tasks.Value, validation.Value);
-        using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), 32, model.Value.Threads, model.Value.ChatTemplate);
-        var stage = new ValidationStage(store, sampler, RewardService.CreateScorer(sandbox.Value, tasks.Value, logger), validation.Value,
-            items.Items, items.FamilyItems);
         var poll = TimeSpan.FromMilliseconds(run.Value.PollIntervalMilliseconds);
         try
         {
+            var store = RunStore.Open(run.Value.Directory);
+            // The validation split (never drawn for training) and the held-out families: the same items at every validation.
+            var items = TaskMixtureFactory.ForValidation(tasks.Value, validation.Value);
+            using var sampler = new EnginePolicySampler(model.Value.ExecutionProvider.ToLowerInvariant(), 32, model.Value.Threads, model.Value.ChatTemplate);
+            var stage = new ValidationStage(store, sampler, RewardService.CreateScorer(sandbox.Value, tasks.Value, logger), validation.Value,
+                items.Items, items.FamilyItems);
             while (!stoppingToken.IsCancellationRequested)
             {
                 var result = await stage.ValidateNextAsync(stoppingToken);

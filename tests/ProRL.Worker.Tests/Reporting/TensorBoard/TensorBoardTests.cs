@@ -49,7 +49,9 @@ public sealed class TensorBoardTests : IDisposable
         run.Events.Append(EventTypes.ReferenceReset, B + 2, "reference reset to policy v2", new JsonObject { ["rule"] = "KlAbove" });
         run.Events.Append(EventTypes.PolicyCommitted, B + 2, "not a reset: not written");
         new ValidationResult(B + 2, 8, 4, new Dictionary<string, double> { ["1"] = 0.375, ["4"] = 0.75 }, 0.4,
-            new Dictionary<string, double> { ["math"] = 0.4 }).Save(run);
+            new Dictionary<string, double> { ["math"] = 0.4 },
+            new HeldOutFamiliesResult(6, new Dictionary<string, double> { ["1"] = 0.125, ["4"] = 0.5 }, 0.15,
+                new Dictionary<string, double> { ["cryptarithm"] = 0.0, ["graph_coloring"] = 0.25 })).Save(run);
 
         string firstFile;
         using (var reporter = new TensorBoardReporter(run))
@@ -101,6 +103,13 @@ public sealed class TensorBoardTests : IDisposable
         Assert.Equal(["validation/pass@1", "validation/pass@4"], pass.Select(v => (string?)v.Value["tag"]));
         Assert.All(pass, v => Assert.Equal(2, v.Step));
         Assert.Equal(0.375, (double)pass[0].Value["value"]!, 6);
+        // The held-out families apart, overall and per family.
+        var families = values.Where(v => ((string?)v.Value["tag"])!.StartsWith("validation/heldout_families/", StringComparison.Ordinal))
+            .ToDictionary(v => (string)v.Value["tag"]!, v => (double)v.Value["value"]!);
+        Assert.Equal(["validation/heldout_families/cryptarithm/pass@1", "validation/heldout_families/graph_coloring/pass@1",
+            "validation/heldout_families/mean_reward", "validation/heldout_families/pass@1", "validation/heldout_families/pass@4"], families.Keys.Order());
+        Assert.Equal(0.125, families["validation/heldout_families/pass@1"], 6);
+        Assert.Equal(0.25, families["validation/heldout_families/graph_coloring/pass@1"], 6);
 
         var resets = values.Where(v => (string?)v.Value["tag"] == "events/reference_reset").ToList();
         Assert.Equal([2L, 6], resets.Select(v => v.Step));
