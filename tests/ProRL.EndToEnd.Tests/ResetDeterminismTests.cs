@@ -17,32 +17,39 @@ public class ResetDeterminismTests(ITestOutputHelper output)
     private const int MaxSteps = 8; // the warm-up (step 1) and 7 RL steps
 
     /// <summary>
-    /// ProRL v1 resets (reference and optimizer) every 3 steps after the warm-up's reference v1: after steps 4 and 7. The
-    /// stall and drop rules stay on, so the decisions after steps 3 and 6 wait for the validation of v3 and v6. One kill
-    /// lands just after the reset after step 4 committed reference v4 (the decision is redone on restart from trainer v4),
-    /// another after step 6 committed (in the validation wait or the step after it).
+    /// ProRL v1 resets (reference and optimizer). <c>period</c>: every 3 steps after the warm-up's reference v1, so after
+    /// steps 4 and 7. <c>kl-share</c>: whenever the last committed step's KL share of the loss exceeds 1e-6 (the minimum
+    /// gap of 2 steps allowing), the trigger that used to be lost between a commit and its metrics row. The stall and drop
+    /// rules stay on in both, so the decisions after steps 3 and 6 wait for the validation of v3 and v6. One kill lands
+    /// just after the first reset committed its reference (the decision is redone on restart from the trainer state
+    /// before it), another after step 6 committed (in the validation wait or the step after it).
     /// </summary>
-    [Fact]
-    public async Task A_run_killed_and_resumed_makes_the_same_resets_and_ends_with_identical_weights()
+    [Theory]
+    [InlineData("period")]
+    [InlineData("kl-share")]
+    public async Task A_run_killed_and_resumed_makes_the_same_resets_and_ends_with_identical_weights(string trigger)
     {
         var root = Directory.CreateTempSubdirectory("prorl-e2e-determinism-").FullName;
-        var straight = await RunAsync(root, "straight", kills: []);
-        var killed = await RunAsync(root, "killed", kills:
+        var straight = await RunAsync(root, "straight", trigger, kills: []);
+        var killed = await RunAsync(root, "killed", trigger, kills:
         [
-            run => (new VersionStore(Path.Combine(run, "reference")).ReadLatestPointer() ?? 0) >= 4,
+            run => (new VersionStore(Path.Combine(run, "reference")).ReadLatestPointer() ?? 0) > 1,
             run => (new VersionStore(Path.Combine(run, "trainer")).ReadLatestPointer() ?? 0) >= 6,
         ]);
 
         var (straightResets, killedResets) = (ResetSteps(straight), ResetSteps(killed));
-        output.WriteLine($"reset steps: uninterrupted [{string.Join(", ", straightResets)}], killed [{string.Join(", ", killedResets)}]");
-        Assert.Equal([4L, 7L], straightResets);
+        output.WriteLine($"{trigger}: reset steps uninterrupted [{string.Join(", ", straightResets)}], killed [{string.Join(", ", killedResets)}]");
+        if (trigger == "period") Assert.Equal([4L, 7L], straightResets);
+        Assert.True(straightResets.Count >= 2, "fewer than two resets: the comparison would prove little");
+        var rule = trigger == "period" ? "Period" : "KlShare";
+        Assert.All(Events(straight, EventTypes.ReferenceReset), e => Assert.Equal(rule, (string?)e["data"]!["rule"]));
         Assert.Equal(straightResets, killedResets);
+        Assert.Equal(straightResets, OptimizerResetSteps(straight));
         Assert.Equal(OptimizerResetSteps(straight), OptimizerResetSteps(killed));
-        Assert.Equal([4L, 7L], OptimizerResetSteps(straight));
 
         var references = Versions(straight, "reference");
         Assert.Equal(references, Versions(killed, "reference"));
-        Assert.Contains(7L, references.Keys);
+        Assert.Equal(straightResets, references.Keys.Where(v => v > 1));
         Assert.Equal(Files(straight, "policy", MaxSteps), Files(killed, "policy", MaxSteps));
         Assert.Equal(Files(straight, "trainer", MaxSteps), Files(killed, "trainer", MaxSteps));
         // Each trainer state names the reference it trained against: the same in both runs, step by step.
@@ -89,7 +96,7 @@ public class ResetDeterminismTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs to <see cref="MaxSteps"/>, SIGKILLing the worker once each condition holds, then restarting it.</summary>
-    private async Task<string> RunAsync(string root, string name, IReadOnlyList<Func<string, bool>> kills)
+    private async Task<string> RunAsync(string root, string name, string trigger, IReadOnlyList<Func<string, bool>> kills)
     {
         var run = Path.Combine(root, name);
         var settings = SmallRun.Settings(TinyModel.Folder, run, PromptsPerChunk);
@@ -97,7 +104,8 @@ public class ResetDeterminismTests(ITestOutputHelper output)
         settings["Run:MaxSteps"] = MaxSteps.ToString(CultureInfo.InvariantCulture);
         settings["Run:KeepPolicyVersions"] = "1000";
         settings["Run:KeepReferenceVersions"] = "1000";
-        settings["ReferenceReset:EveryNSteps"] = "3";
+        settings["ReferenceReset:EveryNSteps"] = trigger == "period" ? "3" : "";
+        settings["ReferenceReset:KlShareThreshold"] = trigger == "period" ? "" : "0.000001";
         settings["ReferenceReset:MinGapSteps"] = "2";
         settings["ReferenceReset:ResetOptimizer"] = "true";
         foreach (var kill in kills)
