@@ -20,13 +20,17 @@ public class ResetDeterminismTests(ITestOutputHelper output)
     /// ProRL v1 resets (reference and optimizer). <c>period</c>: every 3 steps after the warm-up's reference v1, so after
     /// steps 4 and 7. <c>kl-share</c>: whenever the last committed step's KL share of the loss exceeds 1e-6 (the minimum
     /// gap of 2 steps allowing), the trigger that used to be lost between a commit and its metrics row. The stall and drop
-    /// rules stay on in both, so the decisions after steps 3 and 6 wait for the validation of v3 and v6. One kill lands
+    /// rules stay on in both, so the decisions after steps 3 and 6 wait for the validation of v3 and v6.
+    /// <c>validation-stall</c>: validation of every version, and a stall after one evaluation that does not beat the one
+    /// before by more than 1 (which no score can), so resets after steps 3, 5 and 7, each decided from validation results
+    /// the trainer waited for. One kill lands
     /// just after the first reset committed its reference (the decision is redone on restart from the trainer state
     /// before it), another after step 6 committed (in the validation wait or the step after it).
     /// </summary>
     [Theory]
     [InlineData("period")]
     [InlineData("kl-share")]
+    [InlineData("validation-stall")]
     public async Task A_run_killed_and_resumed_makes_the_same_resets_and_ends_with_identical_weights(string trigger)
     {
         var root = Directory.CreateTempSubdirectory("prorl-e2e-determinism-").FullName;
@@ -40,8 +44,9 @@ public class ResetDeterminismTests(ITestOutputHelper output)
         var (straightResets, killedResets) = (ResetSteps(straight), ResetSteps(killed));
         output.WriteLine($"{trigger}: reset steps uninterrupted [{string.Join(", ", straightResets)}], killed [{string.Join(", ", killedResets)}]");
         if (trigger == "period") Assert.Equal([4L, 7L], straightResets);
+        if (trigger == "validation-stall") Assert.Equal([3L, 5L, 7L], straightResets);
         Assert.True(straightResets.Count >= 2, "fewer than two resets: the comparison would prove little");
-        var rule = trigger == "period" ? "Period" : "KlShare";
+        var rule = trigger switch { "period" => "Period", "kl-share" => "KlShare", _ => "ValidationStall" };
         Assert.All(Events(straight, EventTypes.ReferenceReset), e => Assert.Equal(rule, (string?)e["data"]!["rule"]));
         Assert.Equal(straightResets, killedResets);
         Assert.Equal(straightResets, OptimizerResetSteps(straight));
@@ -105,8 +110,15 @@ public class ResetDeterminismTests(ITestOutputHelper output)
         settings["Run:KeepPolicyVersions"] = "1000";
         settings["Run:KeepReferenceVersions"] = "1000";
         settings["ReferenceReset:EveryNSteps"] = trigger == "period" ? "3" : "";
-        settings["ReferenceReset:KlShareThreshold"] = trigger == "period" ? "" : "0.000001";
+        settings["ReferenceReset:KlShareThreshold"] = trigger == "kl-share" ? "0.000001" : "";
         settings["ReferenceReset:MinGapSteps"] = "2";
+        if (trigger == "validation-stall")
+        {
+            settings["Validation:EveryNSteps"] = "1";
+            settings["ReferenceReset:StallEvaluations"] = "1";
+            settings["ReferenceReset:MinImprovement"] = "1";
+            settings["ReferenceReset:DropDelta"] = "";
+        }
         settings["ReferenceReset:ResetOptimizer"] = "true";
         foreach (var kill in kills)
         {
