@@ -27,9 +27,6 @@ public sealed class TaskSource
     /// <summary>The side of the held-out split this source draws from (a source made without a split: training).</summary>
     public TaskSplit Side { get; }
 
-    /// <summary>A procedural generator (endless), as opposed to a list of items.</summary>
-    public bool IsGenerator => _generate is not null;
-
     /// <summary>
     /// This source restricted to one side of <paramref name="split"/>: a list keeps the items whose id falls on that side
     /// (null when none does); a generator draws its seeds from that side's <see cref="SeedDomains">seed domain</see>.

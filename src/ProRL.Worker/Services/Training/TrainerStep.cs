@@ -16,7 +16,7 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>One RL step of the trainer: the reset decision, rollouts, the update, the commit, the step's metrics.</summary>
 public sealed partial class TrainerLoop
 {
-    /// <summary>One RL step, from ordering rollouts to the commit. Returns the committed step number.</summary>
+    /// <summary>One RL step, from the reset decision and ordering rollouts to the commit. Returns the committed step number.</summary>
     public async Task<long> StepAsync(CancellationToken cancellationToken)
     {
         long step = _step + 1;
