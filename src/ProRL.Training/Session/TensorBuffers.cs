@@ -7,24 +7,44 @@ using ProRL.Training.Optimizer;
 namespace ProRL.Training.Session;
 
 /// <summary>
-/// One float32 OrtValue per parameter, in native memory owned by ONNX Runtime, bound to the graphs by reference: steps
-/// swap whole buffer sets instead of copying values.
+/// One float32 OrtValue per parameter, in native memory owned by ONNX Runtime (host memory in both flavours), bound to
+/// the graphs by reference and updated in place.
 /// </summary>
-internal sealed class TensorBuffers : IDisposable
+internal sealed unsafe class TensorBuffers : IDisposable
 {
     private readonly OrtValue[] _values;
+    // Native tensors never move, so their addresses are read once: a span over a buffer costs no native call.
+    private readonly nint[] _addresses;
+    private readonly int[] _lengths;
 
     public TensorBuffers(IReadOnlyList<ParameterSpec> parameters)
     {
         Specs = parameters;
-        _values = parameters
-            .Select(p => OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, p.Shape))
-            .ToArray();
+        _values = new OrtValue[parameters.Count];
+        _addresses = new nint[parameters.Count];
+        _lengths = new int[parameters.Count];
+        try
+        {
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                if (parameters[i].ElementCount > int.MaxValue)
+                    throw new ArgumentException($"Parameter '{parameters[i].Name}' has {parameters[i].ElementCount} elements; at most {int.MaxValue} are supported.");
+                _values[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, parameters[i].Shape);
+                var span = _values[i].GetTensorMutableDataAsSpan<float>();
+                _lengths[i] = span.Length;
+                fixed (float* address = span) _addresses[i] = (nint)address;
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public IReadOnlyList<ParameterSpec> Specs { get; }
     public OrtValue this[int index] => _values[index];
-    public Span<float> Span(int index) => _values[index].GetTensorMutableDataAsSpan<float>();
+    public Span<float> Span(int index) => new((void*)_addresses[index], _lengths[index]);
 
     public void Clear()
     {
@@ -83,7 +103,7 @@ internal sealed class TensorBuffers : IDisposable
 
     public void Dispose()
     {
-        foreach (var v in _values) v.Dispose();
+        foreach (var v in _values) v?.Dispose();
     }
 }
 

@@ -15,7 +15,7 @@ public class TrainingSessionTests
     private const int Vocab = 24;
 
     private static TrainingSession Open(TrainingArtifacts a) =>
-        new(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.OptimizerBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 1 });
+        new(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 1 });
 
     private static TrainingArtifacts PolicyArtifacts(PolicyLossHeadOptions? loss = null) =>
         ArtifactsBuilder.FromDecoder(MlpDecoder.Build(Vocab), new ArtifactsOptions { Training = new TrainingGraphOptions { PolicyLoss = loss ?? new() } });
