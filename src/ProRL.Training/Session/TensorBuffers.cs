@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using ProRL.Onnx.IO;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using ProRL.Onnx.Tensors;
 using Tensor = ProRL.Onnx.Tensors.Tensor;
@@ -80,6 +81,39 @@ internal sealed unsafe class TensorBuffers : IDisposable
             else found[i].ToFloats().CopyTo(Span(i));
         }
     }
+
+    /// <summary>
+    /// Fills buffer i from the float32 tensor named by <paramref name="nameOf"/>(spec) in the safetensors file
+    /// <paramref name="path"/>, streaming each tensor's bytes straight into its buffer (no managed copy). The header is
+    /// checked for every tensor (present, same shape, float32) before any buffer is written.
+    /// </summary>
+    public void LoadSafetensors(string path, Func<ParameterSpec, string> nameOf)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+        var header = Safetensors.ReadHeader(stream, path);
+        var byName = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        var found = new SafetensorsEntry[_values.Length];
+        for (int i = 0; i < _values.Length; i++)
+        {
+            var name = nameOf(Specs[i]);
+            if (!byName.TryGetValue(name, out var e)) throw new InvalidDataException($"'{path}' has no tensor '{name}'.");
+            if (!e.Dims.SequenceEqual(Specs[i].Shape))
+                throw new InvalidDataException($"'{path}': tensor '{name}' has shape [{string.Join(",", e.Dims)}]; expected [{string.Join(",", Specs[i].Shape)}].");
+            if (e.DataType != TensorDataType.Float)
+                throw new InvalidDataException($"'{path}': tensor '{name}' is {e.DataType}; checkpoints hold float32.");
+            found[i] = e;
+        }
+        for (int i = 0; i < _values.Length; i++)
+        {
+            stream.Position = header.DataStart + found[i].Offset;
+            stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Span(i)));
+        }
+    }
+
+    /// <summary>Each buffer as a safetensors source named by <paramref name="nameOf"/>, written straight from native memory.</summary>
+    public IEnumerable<SafetensorsSource> Sources(Func<ParameterSpec, string> nameOf) =>
+        Enumerable.Range(0, _values.Length).Select(i => new SafetensorsSource(nameOf(Specs[i]), TensorDataType.Float, Specs[i].Shape,
+            (long)_lengths[i] * sizeof(float), stream => stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Span(i)))));
 
     /// <summary>Copies out as float32 tensors named by <paramref name="nameOf"/>.</summary>
     public Dictionary<string, Tensor> Snapshot(Func<ParameterSpec, string> nameOf)

@@ -46,9 +46,17 @@ public sealed class TrainingSession : IDisposable
     {
         var dir = Path.GetFullPath(artifactsDirectory);
         var manifest = ArtifactsManifest.Load(Path.Combine(dir, ArtifactsManifest.FileName));
-        var checkpoint = Checkpoint.Load(Path.Combine(dir, manifest.CheckpointDirectory));
-        return new TrainingSession(manifest, ReadGraph(dir, manifest.EvalModel.File), ReadGraph(dir, manifest.TrainingModel.File),
-            checkpoint, options);
+        var session = new TrainingSession(manifest, ReadGraph(dir, manifest.EvalModel.File), ReadGraph(dir, manifest.TrainingModel.File), options);
+        try
+        {
+            session.LoadCheckpoint(Path.Combine(dir, manifest.CheckpointDirectory));
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
     private static byte[] ReadGraph(string dir, string file)
@@ -61,6 +69,21 @@ public sealed class TrainingSession : IDisposable
     /// <summary>A session over graphs held in memory (serialised ONNX) and a checkpoint.</summary>
     public TrainingSession(ArtifactsManifest manifest, byte[] evalModel, byte[] trainingModel,
         Checkpoint checkpoint, TrainingSessionOptions? options = null)
+        : this(manifest, evalModel, trainingModel, options)
+    {
+        try
+        {
+            LoadCheckpoint(checkpoint);
+        }
+        catch
+        {
+            Dispose(); // native buffers and sessions are not left to the finalizer
+            throw;
+        }
+    }
+
+    /// <summary>Sessions and buffers; the caller loads a checkpoint next.</summary>
+    private TrainingSession(ArtifactsManifest manifest, byte[] evalModel, byte[] trainingModel, TrainingSessionOptions? options)
     {
         options ??= new TrainingSessionOptions();
         options.Validate();
@@ -83,15 +106,6 @@ public sealed class TrainingSession : IDisposable
         var notDecayed = manifest.NotDecayed.ToHashSet(StringComparer.Ordinal);
         _adamW = new AdamWBuffers([.. _specs.Select(p => p.ElementCount)], [.. _specs.Select(p => !notDecayed.Contains(p.Name))],
             _parameters.Span, _gradients.Span, _firstMoments.Span, _secondMoments.Span);
-        try
-        {
-            LoadCheckpoint(checkpoint);
-        }
-        catch
-        {
-            Dispose(); // native buffers and sessions are not left to the finalizer
-            throw;
-        }
     }
 
     private static SessionOptions CreateSessionOptions(TrainingSessionOptions options)
@@ -346,10 +360,33 @@ public sealed class TrainingSession : IDisposable
         return new Checkpoint(GetParameters(), moments, OptimizerStepCount);
     }
 
-    /// <summary>Writes parameters, moments and the step counter to <paramref name="directory"/> (see <see cref="Checkpoint"/>).</summary>
-    public void SaveCheckpoint(string directory) => CaptureCheckpoint().Save(directory);
+    /// <summary>
+    /// Writes parameters, moments and the step counter to <paramref name="directory"/> (see <see cref="Checkpoint"/>),
+    /// streamed from the session's buffers with no managed copy.
+    /// </summary>
+    public void SaveCheckpoint(string directory)
+    {
+        ThrowIfDisposed();
+        Checkpoint.Save(directory, _parameters.Sources(p => p.Name),
+            _firstMoments.Sources(p => AdamWGraph.FirstMomentName(p.Name)).Concat(_secondMoments.Sources(p => AdamWGraph.SecondMomentName(p.Name))),
+            OptimizerStepCount);
+    }
 
-    public void LoadCheckpoint(string directory) => LoadCheckpoint(Checkpoint.Load(directory));
+    /// <summary>
+    /// Restores parameters, moments and step counter from a checkpoint folder, streamed from the files into the session's
+    /// buffers with no managed copy; accumulated gradients are reset.
+    /// </summary>
+    public void LoadCheckpoint(string directory)
+    {
+        ThrowIfDisposed();
+        long step = Checkpoint.ReadOptimizerStep(directory);
+        _parameters.LoadSafetensors(Path.Combine(directory, Checkpoint.ParametersFile), p => p.Name);
+        var optimizer = Path.Combine(directory, Checkpoint.OptimizerFile);
+        _firstMoments.LoadSafetensors(optimizer, p => AdamWGraph.FirstMomentName(p.Name));
+        _secondMoments.LoadSafetensors(optimizer, p => AdamWGraph.SecondMomentName(p.Name));
+        OptimizerStepCount = step;
+        ResetGrad();
+    }
 
     /// <summary>Restores parameters, moments and step counter; accumulated gradients are reset.</summary>
     public void LoadCheckpoint(Checkpoint checkpoint)

@@ -109,7 +109,8 @@ public class AdamWInPlaceTests
             for (int i = 0; i < graph.P[k].Length; i++)
             {
                 Assert.Equal(graph.P[k][i], mine.P[k][i], 1e-6f * Math.Max(1, Math.Abs(graph.P[k][i])));
-                Assert.Equal(graph.M[k][i], mine.M[k][i], 2e-4f * Math.Abs(graph.M[k][i]) + 1e-12f);
+                // m = β1·m + (1 − β1)·g·scale can cancel: its tolerance follows the size of the terms, not of the sum.
+                Assert.Equal(graph.M[k][i], mine.M[k][i], 2e-4f * (0.9f * Math.Abs(before.M[k][i]) + 0.1f * Math.Abs(before.G[k][i])) + 1e-12f);
                 Assert.Equal(graph.V[k][i], mine.V[k][i], 4e-4f * Math.Abs(graph.V[k][i]) + 1e-15f);
             }
     }
