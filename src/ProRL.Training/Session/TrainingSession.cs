@@ -110,7 +110,7 @@ public sealed class TrainingSession : IDisposable
 
     private static SessionOptions CreateSessionOptions(TrainingSessionOptions options)
     {
-        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableCpuMemArena = options.CpuMemoryArena };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
 #if PRORL_CUDA
         if (options.Provider == ExecutionProvider.Cuda) so.AppendExecutionProvider_CUDA(options.DeviceId);
@@ -336,12 +336,18 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>Loads reference parameters from a GenAI model folder (e.g. a committed reference version).</summary>
-    public void LoadReferenceFromModel(string modelDirectory) =>
+    public void LoadReferenceFromModel(string modelDirectory)
+    {
         LoadReference(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory);
+        ReleaseManagedCopies();
+    }
 
     /// <summary>Replaces the policy parameters with those of a GenAI model folder (e.g. a committed policy version).</summary>
-    public void LoadParametersFromModel(string modelDirectory) =>
+    public void LoadParametersFromModel(string modelDirectory)
+    {
         SetParameters(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory);
+        ReleaseManagedCopies();
+    }
 
     /// <summary>A float32 copy of the current policy parameters.</summary>
     public Dictionary<string, Tensor> GetParameters() => _parameters.Snapshot(p => p.Name);
@@ -404,8 +410,22 @@ public sealed class TrainingSession : IDisposable
     /// (the export the artifacts were built from) whose trainable initializers hold the current policy parameters in the
     /// export's own element type; the graph is not changed.
     /// </summary>
-    public void ExportModel(string sourceModelDirectory, string destinationDirectory) =>
+    public void ExportModel(string sourceModelDirectory, string destinationDirectory)
+    {
         ModelExport.WriteWeights(sourceModelDirectory, destinationDirectory, GetParameters());
+        ReleaseManagedCopies();
+    }
+
+    /// <summary>
+    /// Collects the model-sized managed arrays a load or export has just dropped. The session's state is native memory,
+    /// which the garbage collector does not see, so without this a dead copy of the weights (4 bytes per parameter or
+    /// more) can stay resident until some later allocation happens to trigger a full collection.
+    /// </summary>
+    private static void ReleaseManagedCopies()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
 
     // ---------- binding helpers ----------
 

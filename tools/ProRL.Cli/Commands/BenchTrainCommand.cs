@@ -31,6 +31,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--warmup <N>")] public int Warmup { get; init; } = 1;
         [CommandOption("--threads <N>"), Description("ONNX Runtime intra-op threads (0 = one per core).")] public int Threads { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+        [CommandOption("--arena"), Description("Turn ONNX Runtime's CPU memory arena on (off by default, as in the worker).")]
+        public bool Arena { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -57,6 +59,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 generated = Path.Combine(Path.GetTempPath(), "prorl-bench-" + Guid.NewGuid().ToString("N"));
                 AnsiConsole.MarkupLine($"Generating a random '{Markup.Escape(preset)}' model in {Markup.Escape(generated)} ...");
                 model = ProRL.Rollout.ModelGeneration.ModelGenerator.Write(ProRL.Rollout.ModelGeneration.DecoderSpec.Preset(preset), generated).Directory;
+                // The generator's arrays are garbage now; collect them so that the phases below measure the trainer alone.
+                System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+                GC.Collect();
                 memory.End("model generation");
             }
             else if (model is not null) InputChecks.RequireTrainableModel(model);
@@ -70,7 +75,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     private static int Measure(Settings settings, string? model, MemoryPhases memory, CancellationToken cancellationToken)
     {
-        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads };
+        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, CpuMemoryArena = settings.Arena };
         using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, memory);
         memory.End("session open");
         // Token ids are drawn below the vocabulary size: the embedding's rows, or with tied embeddings stored as the LM
@@ -82,9 +87,12 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var rng = new Random(settings.Seed);
         var ids = Enumerable.Range(0, settings.Batch * settings.Length).Select(_ => (long)rng.Next((int)vocab)).ToArray();
         var batch = TokenBatch.Unpadded(settings.Batch, settings.Length, ids);
+        // As a trainer step does: the reference weights resident, and old and reference logprobs from the eval graph.
+        session.SetReferenceToPolicy();
         var old = session.EvalStep(batch, 1.2f).Logprobs;
-        memory.End("eval step (old logprobs)");
-        var inputs = new PolicyLossInputs(Enumerable.Repeat(1f, batch.TargetCount).ToArray(), old, old,
+        var reference = session.EvalStep(batch, 1.2f, ParameterSet.Reference).Logprobs;
+        memory.End("reference set, eval steps (old and reference logprobs)");
+        var inputs = new PolicyLossInputs(Enumerable.Repeat(1f, batch.TargetCount).ToArray(), old, reference,
             Enumerable.Range(0, batch.TargetCount).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray());
         var loss = new PolicyLossSettings();
         var adam = new AdamWSettings();
@@ -133,7 +141,16 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, MemoryPhases memory)
     {
-        var a = ArtifactsBuilder.Build(model);
+        var session = OpenFromArtifacts(ArtifactsBuilder.Build(model), options, memory);
+        // The in-memory artifacts are garbage now. The worker opens artifacts from disk, streaming the checkpoint into
+        // the session's buffers, so it never holds them: collect them, so that the later phases compare with it.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect();
+        return session;
+    }
+
+    private static TrainingSession OpenFromArtifacts(TrainingArtifacts a, TrainingSessionOptions options, MemoryPhases memory)
+    {
         memory.End("artifacts build");
         return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, options);
     }
