@@ -336,18 +336,12 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>Loads reference parameters from a GenAI model folder (e.g. a committed reference version).</summary>
-    public void LoadReferenceFromModel(string modelDirectory)
-    {
-        LoadReference(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory);
-        ReleaseManagedCopies();
-    }
+    public void LoadReferenceFromModel(string modelDirectory) =>
+        ThenReleaseManagedCopies(() => LoadReference(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory));
 
     /// <summary>Replaces the policy parameters with those of a GenAI model folder (e.g. a committed policy version).</summary>
-    public void LoadParametersFromModel(string modelDirectory)
-    {
-        SetParameters(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory);
-        ReleaseManagedCopies();
-    }
+    public void LoadParametersFromModel(string modelDirectory) =>
+        ThenReleaseManagedCopies(() => SetParameters(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory));
 
     /// <summary>A float32 copy of the current policy parameters.</summary>
     public Dictionary<string, Tensor> GetParameters() => _parameters.Snapshot(p => p.Name);
@@ -410,19 +404,18 @@ public sealed class TrainingSession : IDisposable
     /// (the export the artifacts were built from) whose trainable initializers hold the current policy parameters in the
     /// export's own element type; the graph is not changed.
     /// </summary>
-    public void ExportModel(string sourceModelDirectory, string destinationDirectory)
-    {
-        ModelExport.WriteWeights(sourceModelDirectory, destinationDirectory, GetParameters());
-        ReleaseManagedCopies();
-    }
+    public void ExportModel(string sourceModelDirectory, string destinationDirectory) =>
+        ThenReleaseManagedCopies(() => ModelExport.WriteWeights(sourceModelDirectory, destinationDirectory, GetParameters()));
 
     /// <summary>
-    /// Collects the model-sized managed arrays a load or export has just dropped. The session's state is native memory,
-    /// which the garbage collector does not see, so without this a dead copy of the weights (4 bytes per parameter or
-    /// more) can stay resident until some later allocation happens to trigger a full collection.
+    /// Runs a load or export, then collects the model-sized managed arrays it dropped. The session's state is native
+    /// memory, which the garbage collector does not see, so without this a dead copy of the weights (4 bytes per
+    /// parameter or more) can stay resident until some later allocation happens to trigger a full collection. The work
+    /// runs in its own frame so that no stack slot of this one still refers to those arrays when the collection runs.
     /// </summary>
-    private static void ReleaseManagedCopies()
+    private static void ThenReleaseManagedCopies(Action work)
     {
+        work();
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }

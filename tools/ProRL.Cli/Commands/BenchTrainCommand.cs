@@ -141,16 +141,19 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, MemoryPhases memory)
     {
-        var session = OpenFromArtifacts(ArtifactsBuilder.Build(model), options, memory);
-        // The in-memory artifacts are garbage now. The worker opens artifacts from disk, streaming the checkpoint into
-        // the session's buffers, so it never holds them: collect them, so that the later phases compare with it.
+        var session = OpenFromArtifacts(model, options, memory);
+        // The in-memory artifacts are garbage now (and no slot of this frame refers to them). The worker opens artifacts
+        // from disk, streaming the checkpoint into the session's buffers, so it never holds them: collect them, so that
+        // the later phases compare with it.
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect();
         return session;
     }
 
-    private static TrainingSession OpenFromArtifacts(TrainingArtifacts a, TrainingSessionOptions options, MemoryPhases memory)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static TrainingSession OpenFromArtifacts(string model, TrainingSessionOptions options, MemoryPhases memory)
     {
+        var a = ArtifactsBuilder.Build(model);
         memory.End("artifacts build");
         return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, options);
     }
