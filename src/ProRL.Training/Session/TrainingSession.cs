@@ -416,8 +416,17 @@ public sealed class TrainingSession : IDisposable
     private static void ThenReleaseManagedCopies(Action work)
     {
         work();
+        ReleaseManagedMemory();
+    }
+
+    /// <summary>
+    /// A full, compacting collection that also returns the freed memory to the operating system (a forced collection
+    /// alone keeps the emptied regions committed, and resident).
+    /// </summary>
+    public static void ReleaseManagedMemory()
+    {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     // ---------- binding helpers ----------

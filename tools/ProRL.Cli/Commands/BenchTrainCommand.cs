@@ -60,8 +60,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 AnsiConsole.MarkupLine($"Generating a random '{Markup.Escape(preset)}' model in {Markup.Escape(generated)} ...");
                 model = ProRL.Rollout.ModelGeneration.ModelGenerator.Write(ProRL.Rollout.ModelGeneration.DecoderSpec.Preset(preset), generated).Directory;
                 // The generator's arrays are garbage now; collect them so that the phases below measure the trainer alone.
-                System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-                GC.Collect();
+                TrainingSession.ReleaseManagedMemory();
                 memory.End("model generation");
             }
             else if (model is not null) InputChecks.RequireTrainableModel(model);
@@ -145,8 +144,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         // The in-memory artifacts are garbage now (and no slot of this frame refers to them). The worker opens artifacts
         // from disk, streaming the checkpoint into the session's buffers, so it never holds them: collect them, so that
         // the later phases compare with it.
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect();
+        TrainingSession.ReleaseManagedMemory();
         return session;
     }
 

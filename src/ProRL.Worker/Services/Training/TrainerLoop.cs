@@ -63,6 +63,7 @@ public sealed class TrainerLoop : IDisposable
         _modelHash = VersionManifest.Compute(_c.Model.Path, 0).ContentHash();
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
             new TrainingGraphOptions { Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout) });
+        TrainingSession.ReleaseManagedMemory(); // a first build leaves the lowered model (4+ bytes per parameter) as garbage
         _session = TrainingSession.Open(artifacts, SessionOptions());
         long pad = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
         _updater = new PolicyUpdater(_session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, pad));
