@@ -248,4 +248,61 @@ public class TrainingSessionTests
         Assert.Contains("lm_head.weight", missing.Message);
         foreach (var (name, t) in session.GetParameters()) Assert.Equal(before[name].Data, t.Data);
     }
+
+    [Fact]
+    public void The_state_is_20_bytes_per_parameter_with_the_reference_and_16_without()
+    {
+        using var session = Open(PolicyArtifacts());
+        Assert.Equal(16 * session.ParameterCount, session.StateBytes);
+        session.SetReferenceToPolicy();
+        Assert.Equal(20 * session.ParameterCount, session.StateBytes);
+    }
+
+    [Fact]
+    public void Two_sessions_with_two_threads_train_to_byte_identical_weights()
+    {
+        var a = PolicyArtifacts();
+        var batch = Batch(2, 6, seed: 12);
+        byte[][] Train()
+        {
+            using var session = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 2 });
+            var inputs = PolicyInputs(batch, session.EvalStep(batch, 1.2f).Logprobs, seed: 6);
+            for (int step = 0; step < 3; step++)
+            {
+                session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f });
+                session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f }); // accumulated in place
+                Assert.True(session.OptimizerStep(Adam).Applied);
+            }
+            var state = session.CaptureCheckpoint();
+            return [.. state.Parameters.Values.Concat(state.Moments.Values).OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => t.Data)];
+        }
+        var first = Train();
+        var second = Train();
+        Assert.Equal(first.Length, second.Length);
+        for (int i = 0; i < first.Length; i++) Assert.Equal(first[i], second[i]);
+    }
+
+    [Fact]
+    public void A_checkpoint_file_with_a_wrong_shape_is_refused_by_name_before_any_buffer_changes()
+    {
+        using var session = Open(PolicyArtifacts());
+        var dir = Path.Combine(Path.GetTempPath(), "prorl-ckpt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var state = session.CaptureCheckpoint();
+            var parameters = state.Parameters.ToDictionary(p => p.Key, p => p.Key == "lm_head.weight"
+                ? Tensor.FromFloats(p.Key, [p.Value.ElementCount()], new float[p.Value.ElementCount()])
+                : Tensor.FromFloats(p.Key, p.Value.Dims, new float[p.Value.ElementCount()]));
+            new Checkpoint(parameters, state.Moments, 5).Save(dir);
+            var before = session.GetParameters();
+            var e = Assert.Throws<InvalidDataException>(() => session.LoadCheckpoint(dir));
+            Assert.Contains("lm_head.weight", e.Message);
+            foreach (var (name, t) in session.GetParameters()) Assert.Equal(before[name].Data, t.Data);
+            Assert.Equal(0, session.OptimizerStepCount);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
 }
