@@ -402,10 +402,15 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// Writes a GenAI model folder at <paramref name="destinationDirectory"/>: a copy of <paramref name="sourceModelDirectory"/>
     /// (the export the artifacts were built from) whose trainable initializers hold the current policy parameters in the
-    /// export's own element type; the graph is not changed.
+    /// export's own element type; the graph is not changed. Values are written from the session's buffers (converted one
+    /// tensor at a time for fp16/bf16 exports), with no copy of all weights.
     /// </summary>
-    public void ExportModel(string sourceModelDirectory, string destinationDirectory) =>
-        ThenReleaseManagedCopies(() => ModelExport.WriteWeights(sourceModelDirectory, destinationDirectory, GetParameters()));
+    public void ExportModel(string sourceModelDirectory, string destinationDirectory)
+    {
+        ThrowIfDisposed();
+        var index = Enumerable.Range(0, _specs.Count).ToDictionary(i => _specs[i].Name, StringComparer.Ordinal);
+        ThenReleaseManagedCopies(() => ModelExport.WriteWeights(sourceModelDirectory, destinationDirectory, _specs, name => _parameters.Span(index[name])));
+    }
 
     /// <summary>
     /// Runs a load or export, then collects the model-sized managed arrays it dropped. The session's state is native
