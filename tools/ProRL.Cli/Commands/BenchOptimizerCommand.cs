@@ -18,7 +18,7 @@ public sealed class BenchOptimizerCommand : Command<BenchOptimizerCommand.Settin
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--parameters <N>"), Description("Parameters in the benchmark's one flat tensor (default 64 M: 2.3 GiB of buffers).")]
+        [CommandOption("--parameters <N>"), Description("Parameters in the benchmark's one flat tensor (default 64 M: seven 256 MiB arrays).")]
         public long Parameters { get; init; } = 64L << 20;
 
         [CommandOption("--repeats <N>")] public int Repeats { get; init; } = 9;

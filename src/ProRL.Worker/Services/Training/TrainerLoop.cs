@@ -40,8 +40,11 @@ public sealed class TrainerLoop : IDisposable
     private readonly TrainerExchange _exchange;
     private readonly ILogger _logger;
     private readonly string _modelHash;
-    private readonly TrainingSession _session;
-    private readonly PolicyUpdater _updater;
+    /// <summary>Replaced once, by the supervised warm-up (which must not run beside it: see <see cref="WarmUpIfConfigured"/>).</summary>
+    private TrainingSession _session;
+    private PolicyUpdater _updater;
+    private readonly string _policyArtifacts;
+    private readonly long _padTokenId;
     /// <summary>The KL coefficient of the next step; its value is part of the committed trainer state.</summary>
     private KlController _kl;
     private readonly DiskSpaceGuard _disk;
@@ -64,9 +67,9 @@ public sealed class TrainerLoop : IDisposable
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
             new TrainingGraphOptions { Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout) });
         TrainingSession.ReleaseManagedMemory(); // a first build leaves the lowered model (4+ bytes per parameter) as garbage
-        _session = TrainingSession.Open(artifacts, SessionOptions());
-        long pad = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
-        _updater = new PolicyUpdater(_session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, pad));
+        _policyArtifacts = artifacts;
+        _padTokenId = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
+        (_session, _updater) = OpenPolicySession();
         _kl = TrainerSettings.KlControl(_c.Algorithm);
         _disk = new DiskSpaceGuard(_store.Root, _c.Run.DiskFullPolicy.Equals(RunOptions.DiskFullWait, StringComparison.OrdinalIgnoreCase),
             TimeSpan.FromSeconds(_c.Run.DiskFullRetrySeconds), logger, freeBytes);
@@ -99,6 +102,12 @@ public sealed class TrainerLoop : IDisposable
         }
     }
 
+    private (TrainingSession Session, PolicyUpdater Updater) OpenPolicySession()
+    {
+        var session = TrainingSession.Open(_policyArtifacts, SessionOptions());
+        return (session, new PolicyUpdater(session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, _padTokenId)));
+    }
+
     private int Seed => unchecked((int)_c.Run.Seed);
     public long Step => _step;
 
@@ -112,28 +121,16 @@ public sealed class TrainerLoop : IDisposable
 
     /// <summary>
     /// The optional supervised warm-up, committed as step 1 (policy, reference and trainer v1), so that a crash during
-    /// RL never repeats it. Does nothing when <c>Sft:Steps</c> is 0 or a step is already committed.
+    /// RL never repeats it. Does nothing when <c>Sft:Steps</c> is 0 or a step is already committed. The warm-up's
+    /// cross-entropy session takes the place of the trainer's for its duration (two sessions would hold two sets of
+    /// parameters, gradients and moments); the trainer's is reopened with the warmed-up parameters.
     /// </summary>
     public void WarmUpIfConfigured(CancellationToken cancellationToken)
     {
         if (_c.Sft.Steps <= 0 || _step > 0) return;
         var watch = Stopwatch.StartNew();
-        var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
-            new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy });
-        using var ce = TrainingSession.Open(artifacts, SessionOptions());
-        using var tokenizer = new RolloutEngine(new RolloutEngineOptions
-        {
-            ModelPath = _c.Model.Path, IntraOpThreads = _c.Model.Threads, ChatTemplate = _c.Model.ChatTemplate,
-        });
-        var phase = new SupervisedPhase(tokenizer, ce, new AdamWSettings { LearningRate = (float)_c.Sft.Lr, WeightDecay = 0, MaxGradNorm = (float)_c.Optimizer.GradClip });
-        var sftMixture = TaskMixtureFactory.Create(_c.Tasks, unchecked(Seed + 7919)); // its own stream: RL's starts untouched
-        var losses = SupervisedRun.Train(phase, sftMixture, _c.Sft.Steps, _c.Sft.BatchSize, (done, r) =>
-        {
-            if (done % 10 == 0 || done == _c.Sft.Steps)
-                _logger.LogInformation("Supervised warm-up {Done}/{Steps}: loss {Loss:F3}", done, _c.Sft.Steps, r.Loss);
-        }, cancellationToken);
-        double first = losses[0], last = losses[^1];
-        _session.SetParameters(ce.GetParameters(), "the supervised warm-up's parameters");
+        var (first, last) = WarmUp(cancellationToken);
+        TrainingSession.ReleaseManagedMemory(); // the warmed-up parameters' managed copy, dropped with WarmUp's frame
         _session.SetReferenceToPolicy();
         _step = 1;
         var state = new TrainerState(_step, TrainerState.SftPhase, _mixture.Position.ToJson(), _step);
@@ -146,6 +143,34 @@ public sealed class TrainerLoop : IDisposable
         _store.Events.Append(EventTypes.PolicyCommitted, _step,
             $"supervised warm-up: {_c.Sft.Steps} steps, loss {first:F3} → {last:F3} in {watch.Elapsed.TotalSeconds:F0} s");
         _logger.LogInformation("Supervised warm-up done: {Steps} steps, loss {First:F3} -> {Last:F3}", _c.Sft.Steps, first, last);
+    }
+
+    /// <summary>Runs the warm-up in its own session, then reopens the trainer's session with the warmed-up parameters.</summary>
+    private (double First, double Last) WarmUp(CancellationToken cancellationToken)
+    {
+        _session.Dispose(); // the trainer's session holds the export's initial parameters and zero moments: nothing to keep
+        Dictionary<string, ProRL.Onnx.Tensors.Tensor> warmed;
+        IReadOnlyList<double> losses;
+        var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
+            new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy });
+        using (var ce = TrainingSession.Open(artifacts, SessionOptions()))
+        using (var tokenizer = new RolloutEngine(new RolloutEngineOptions
+        {
+            ModelPath = _c.Model.Path, IntraOpThreads = _c.Model.Threads, ChatTemplate = _c.Model.ChatTemplate,
+        }))
+        {
+            var phase = new SupervisedPhase(tokenizer, ce, new AdamWSettings { LearningRate = (float)_c.Sft.Lr, WeightDecay = 0, MaxGradNorm = (float)_c.Optimizer.GradClip });
+            var sftMixture = TaskMixtureFactory.Create(_c.Tasks, unchecked(Seed + 7919)); // its own stream: RL's starts untouched
+            losses = SupervisedRun.Train(phase, sftMixture, _c.Sft.Steps, _c.Sft.BatchSize, (done, r) =>
+            {
+                if (done % 10 == 0 || done == _c.Sft.Steps)
+                    _logger.LogInformation("Supervised warm-up {Done}/{Steps}: loss {Loss:F3}", done, _c.Sft.Steps, r.Loss);
+            }, cancellationToken);
+            warmed = ce.GetParameters();
+        }
+        (_session, _updater) = OpenPolicySession();
+        _session.SetParameters(warmed, "the supervised warm-up's parameters");
+        return (losses[0], losses[^1]);
     }
 
     /// <summary>The warm-up's last commit: reference v<see cref="Step"/>, a copy of the warmed-up policy of that version.</summary>
