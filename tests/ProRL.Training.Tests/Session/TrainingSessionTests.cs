@@ -305,4 +305,36 @@ public class TrainingSessionTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void In_place_accumulation_on_several_threads_matches_adding_separate_gradients()
+    {
+        // Weights of 150 k–260 k elements, so that ONNX Runtime splits the in-place Add over its threads.
+        var decoder = MlpDecoder.Build(vocab: 300, hidden: 512, seed: 3);
+        var inGraph = ArtifactsBuilder.FromDecoder(decoder);
+        var separate = ArtifactsBuilder.FromDecoder(decoder, new ArtifactsOptions { Training = new TrainingGraphOptions { AccumulateGradients = false } });
+        var rng = new Random(4);
+        var batch = TokenBatch.Unpadded(2, 9, [.. Enumerable.Range(0, 18).Select(_ => (long)rng.Next(300))]);
+        var adam = new AdamWSettings { LearningRate = 1e-3f, WeightDecay = 0, MaxGradNorm = 0 };
+        Checkpoint Accumulate(TrainingArtifacts a)
+        {
+            using var session = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 2 });
+            var inputs = PolicyInputs(batch, session.EvalStep(batch, 1f).Logprobs, seed: 7);
+            session.TrainStep(batch, inputs, new PolicyLossSettings { Temperature = 1f, LossScale = 0.25f });
+            session.TrainStep(batch, inputs with { Advantages = [.. inputs.Advantages.Select(x => -2 * x)] }, new PolicyLossSettings { Temperature = 1f, LossScale = 0.75f });
+            Assert.True(session.OptimizerStep(adam).Applied);
+            return session.CaptureCheckpoint();
+        }
+        // After one step from zero, the first moment is (1 − β1)·g: the accumulated gradient itself, scaled.
+        var expected = Accumulate(separate).Moments;
+        var actual = Accumulate(inGraph).Moments;
+        foreach (var (name, t) in expected.Where(m => m.Key.EndsWith(".exp_avg", StringComparison.Ordinal)))
+        {
+            var x = t.ToFloats();
+            var y = actual[name].ToFloats();
+            float scale = x.Max(Math.Abs);
+            Assert.True(scale > 0, $"{name}: no gradient");
+            for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(x[i] - y[i]) <= 1e-5f * scale, $"{name}[{i}]: {x[i]} vs {y[i]}");
+        }
+    }
 }
