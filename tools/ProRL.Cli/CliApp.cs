@@ -41,6 +41,7 @@ public static class CliApp
             {
                 bench.AddCommand<Commands.BenchRolloutCommand>("rollout");
                 bench.AddCommand<Commands.BenchTrainCommand>("train");
+                bench.AddCommand<Commands.BenchOptimizerCommand>("optimizer");
             });
         });
         return app;

@@ -18,9 +18,16 @@ public static class Safetensors
     public static void Save(string path, IEnumerable<Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
         AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
 
-    public static void Write(Stream stream, IEnumerable<Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>Saves tensors whose bytes each source writes itself (e.g. straight from native memory, with no managed copy).</summary>
+    public static void Save(string path, IEnumerable<SafetensorsSource> sources, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => Write(stream, sources, metadata));
+
+    public static void Write(Stream stream, IEnumerable<Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(stream, tensors.Select(t => new SafetensorsSource(t.Name, t.DataType, t.Dims, t.Data.LongLength, s => s.Write(t.Data))), metadata);
+
+    public static void Write(Stream stream, IEnumerable<SafetensorsSource> sources, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var list = tensors.ToList();
+        var list = sources.ToList();
         var names = new HashSet<string>(StringComparer.Ordinal);
         using var json = new MemoryStream();
         using (var w = new Utf8JsonWriter(json))
@@ -36,6 +43,9 @@ public static class Safetensors
             foreach (var t in list)
             {
                 if (!names.Add(t.Name)) throw new ArgumentException($"Two tensors named '{t.Name}' in one safetensors file.");
+                long expected = Tensor.ElementCount(t.Dims) * t.DataType.SizeOf();
+                if (t.ByteLength != expected)
+                    throw new ArgumentException($"Tensor '{t.Name}': {t.ByteLength} bytes for shape [{string.Join(",", t.Dims)}] of {t.DataType} (expected {expected}).");
                 w.WriteStartObject(t.Name);
                 w.WriteString("dtype", t.DataType.ToSafetensors());
                 w.WriteStartArray("shape");
@@ -43,10 +53,10 @@ public static class Safetensors
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
-                w.WriteNumberValue(offset + t.Data.LongLength);
+                w.WriteNumberValue(offset + t.ByteLength);
                 w.WriteEndArray();
                 w.WriteEndObject();
-                offset += t.Data.LongLength;
+                offset += t.ByteLength;
             }
             w.WriteEndObject();
         }
@@ -58,7 +68,13 @@ public static class Safetensors
         stream.Write(len);
         json.Position = 0;
         json.CopyTo(stream);
-        foreach (var t in list) stream.Write(t.Data);
+        foreach (var t in list)
+        {
+            long before = stream.CanSeek ? stream.Position : -1;
+            t.WriteData(stream);
+            if (before >= 0 && stream.Position - before != t.ByteLength)
+                throw new InvalidOperationException($"Tensor '{t.Name}': its source wrote {stream.Position - before} bytes, not {t.ByteLength}.");
+        }
     }
 
     public static SafetensorsFile Load(string path)
@@ -71,9 +87,28 @@ public static class Safetensors
 
     public static SafetensorsFile Read(Stream stream, string displayName)
     {
+        var header = ReadHeader(stream, displayName);
+        var tensors = new List<Tensor>(header.Entries.Count);
+        foreach (var e in header.Entries)
+        {
+            var data = new byte[e.ByteLength];
+            stream.Position = header.DataStart + e.Offset;
+            stream.ReadExactly(data);
+            tensors.Add(new Tensor(e.Name, e.DataType, e.Dims, data));
+        }
+        return new SafetensorsFile(tensors, header.Metadata);
+    }
+
+    /// <summary>
+    /// The header alone, every entry checked against the file's length, so that a reader can then stream each
+    /// tensor's bytes (at <see cref="SafetensorsHeader.DataStart"/> + offset) straight into memory of its own.
+    /// </summary>
+    public static SafetensorsHeader ReadHeader(Stream stream, string displayName)
+    {
         long fileLength = stream.Length;
         Span<byte> len = stackalloc byte[8];
         if (fileLength < 8) throw new OnnxFormatException($"'{displayName}' is too short to be a safetensors file ({fileLength} bytes).");
+        stream.Position = 0;
         stream.ReadExactly(len);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(len);
         if (headerLength > (ulong)MaxHeaderBytes || 8 + (long)headerLength > fileLength)
@@ -88,7 +123,7 @@ public static class Safetensors
         catch (JsonException e) { throw new OnnxFormatException($"'{displayName}': the safetensors header is not valid JSON ({e.Message}).", e); }
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tensors = new List<Tensor>();
+        var entries = new List<SafetensorsEntry>();
         using (doc)
         {
             foreach (var entry in doc.RootElement.EnumerateObject())
@@ -112,10 +147,7 @@ public static class Safetensors
                     if (offsets[1] - offsets[0] != expected)
                         throw new OnnxFormatException(
                             $"'{displayName}': tensor '{entry.Name}' spans {offsets[1] - offsets[0]} bytes but shape [{string.Join(",", dims)}] of {type} needs {expected}.");
-                    var data = new byte[expected];
-                    stream.Position = dataStart + offsets[0];
-                    stream.ReadExactly(data);
-                    tensors.Add(new Tensor(entry.Name, type, dims, data));
+                    entries.Add(new SafetensorsEntry(entry.Name, type, dims, offsets[0], expected));
                 }
                 catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or NotSupportedException or FormatException)
                 {
@@ -123,9 +155,18 @@ public static class Safetensors
                 }
             }
         }
-        return new SafetensorsFile(tensors, metadata);
+        return new SafetensorsHeader(entries, metadata, dataStart);
     }
 }
+
+/// <summary>A tensor to write: its header fields, and a callback that writes exactly <see cref="ByteLength"/> bytes.</summary>
+public sealed record SafetensorsSource(string Name, TensorDataType DataType, long[] Dims, long ByteLength, Action<Stream> WriteData);
+
+/// <summary>One tensor of a safetensors header; <see cref="Offset"/> is relative to the data section.</summary>
+public sealed record SafetensorsEntry(string Name, TensorDataType DataType, long[] Dims, long Offset, long ByteLength);
+
+/// <summary>A parsed safetensors header: entries in file order, metadata, and where the data section starts.</summary>
+public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries, IReadOnlyDictionary<string, string> Metadata, long DataStart);
 
 /// <summary>The tensors of a safetensors file, in file order, and its string metadata.</summary>
 public sealed record SafetensorsFile(IReadOnlyList<Tensor> Tensors, IReadOnlyDictionary<string, string> Metadata)

@@ -36,7 +36,6 @@ public sealed record TrainingArtifacts(
 
     public byte[] EvalBytes() => OnnxModelIO.ToBytes(EvalModel);
     public byte[] TrainingBytes() => OnnxModelIO.ToBytes(TrainingModel);
-    public byte[] OptimizerBytes() => OnnxModelIO.ToBytes(OptimizerModel);
 }
 
 /// <summary>

@@ -24,25 +24,49 @@ public sealed record Checkpoint(IReadOnlyDictionary<string, Tensor> Parameters, 
         var moments = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var t in p.Values)
         {
-            var zeros = new float[t.ElementCount()];
-            moments[AdamWGraph.FirstMomentName(t.Name)] = Tensor.FromFloats(AdamWGraph.FirstMomentName(t.Name), t.Dims, zeros);
-            moments[AdamWGraph.SecondMomentName(t.Name)] = Tensor.FromFloats(AdamWGraph.SecondMomentName(t.Name), t.Dims, zeros);
+            // Both moments share one zero array (tensor data is never mutated in place): at 0.5 B parameters this saves
+            // 6 GB of transient copies over a float array per moment converted to bytes.
+            var zeros = new byte[t.ElementCount() * sizeof(float)];
+            moments[AdamWGraph.FirstMomentName(t.Name)] = new Tensor(AdamWGraph.FirstMomentName(t.Name), TensorDataType.Float, t.Dims, zeros);
+            moments[AdamWGraph.SecondMomentName(t.Name)] = new Tensor(AdamWGraph.SecondMomentName(t.Name), TensorDataType.Float, t.Dims, zeros);
         }
         return new Checkpoint(p, moments, 0);
     }
 
     public void Save(string directory)
     {
-        Directory.CreateDirectory(directory);
         foreach (var t in Parameters.Values.Concat(Moments.Values))
             if (t.DataType != TensorDataType.Float)
                 throw new ArgumentException($"Checkpoint tensor '{t.Name}' is {t.DataType}; checkpoints hold float32 master values.");
-        Safetensors.Save(Path.Combine(directory, ParametersFile), Parameters.Values);
-        Safetensors.Save(Path.Combine(directory, OptimizerFile), Moments.Values);
-        AtomicFile.WriteAllText(Path.Combine(directory, StateFile), JsonSerializer.Serialize(new State(OptimizerStep), Json) + "\n");
+        static SafetensorsSource Source(Tensor t) => new(t.Name, t.DataType, t.Dims, t.Data.LongLength, s => s.Write(t.Data));
+        Save(directory, Parameters.Values.Select(Source), Moments.Values.Select(Source), OptimizerStep);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint folder from sources that write their own bytes (a session streams its native buffers, with
+    /// no managed copy); float32 tensors only. state.json is written last.
+    /// </summary>
+    public static void Save(string directory, IEnumerable<SafetensorsSource> parameters, IEnumerable<SafetensorsSource> moments, long optimizerStep)
+    {
+        Directory.CreateDirectory(directory);
+        IEnumerable<SafetensorsSource> Float32(IEnumerable<SafetensorsSource> sources) => sources.Select(t => t.DataType == TensorDataType.Float ? t
+            : throw new ArgumentException($"Checkpoint tensor '{t.Name}' is {t.DataType}; checkpoints hold float32 master values."));
+        Safetensors.Save(Path.Combine(directory, ParametersFile), Float32(parameters));
+        Safetensors.Save(Path.Combine(directory, OptimizerFile), Float32(moments));
+        AtomicFile.WriteAllText(Path.Combine(directory, StateFile), JsonSerializer.Serialize(new State(optimizerStep), Json) + "\n");
     }
 
     public static Checkpoint Load(string directory)
+    {
+        long step = ReadOptimizerStep(directory); // first: a folder without state.json is incomplete, whatever else it holds
+        return new Checkpoint(
+            Safetensors.Load(Path.Combine(directory, ParametersFile)).ToDictionary(),
+            Safetensors.Load(Path.Combine(directory, OptimizerFile)).ToDictionary(),
+            step);
+    }
+
+    /// <summary>The optimizer step of a checkpoint folder; a folder without a valid state.json is an error naming it.</summary>
+    public static long ReadOptimizerStep(string directory)
     {
         var statePath = Path.Combine(directory, StateFile);
         if (!File.Exists(statePath))
@@ -51,9 +75,6 @@ public sealed record Checkpoint(IReadOnlyDictionary<string, Tensor> Parameters, 
         try { state = JsonSerializer.Deserialize<State>(File.ReadAllText(statePath), Json); }
         catch (JsonException e) { throw new InvalidDataException($"'{statePath}' is not valid: {e.Message}", e); }
         if (state is null || state.OptimizerStep < 0) throw new InvalidDataException($"'{statePath}' has no valid optimizer_step.");
-        return new Checkpoint(
-            Safetensors.Load(Path.Combine(directory, ParametersFile)).ToDictionary(),
-            Safetensors.Load(Path.Combine(directory, OptimizerFile)).ToDictionary(),
-            state.OptimizerStep);
+        return state.OptimizerStep;
     }
 }

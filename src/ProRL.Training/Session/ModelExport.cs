@@ -13,7 +13,42 @@ namespace ProRL.Training.Session;
 /// </summary>
 public static class ModelExport
 {
-    public static void WriteWeights(string sourceModelDirectory, string destinationDirectory, IReadOnlyDictionary<string, Tensor> parameters)
+    /// <summary>A parameter's float32 values by name (e.g. a span over a session's native buffer).</summary>
+    public delegate ReadOnlySpan<float> Float32Values(string name);
+
+    private delegate void BytesSink(ReadOnlySpan<byte> bytes);
+    private delegate void Encoder(TensorProto initializer, string modelPath, BytesSink sink);
+
+    public static void WriteWeights(string sourceModelDirectory, string destinationDirectory, IReadOnlyDictionary<string, Tensor> parameters) =>
+        WriteWeights(sourceModelDirectory, destinationDirectory, [.. parameters.Keys],
+            (initializer, modelPath, sink) => sink(Encode(initializer, parameters[initializer.Name], modelPath)));
+
+    /// <summary>
+    /// Like <see cref="WriteWeights(string, string, IReadOnlyDictionary{string, Tensor})"/>, reading each parameter's
+    /// float32 values from <paramref name="valuesOf"/> when it is written: float32 initializers are written straight from
+    /// those values, others through a converted copy of one tensor at a time, so no copy of all weights is ever made.
+    /// </summary>
+    public static void WriteWeights(string sourceModelDirectory, string destinationDirectory, IReadOnlyList<Optimizer.ParameterSpec> parameters,
+        Float32Values valuesOf)
+    {
+        var shapes = parameters.ToDictionary(p => p.Name, p => p.Shape, StringComparer.Ordinal);
+        WriteWeights(sourceModelDirectory, destinationDirectory, shapes.Keys, (initializer, modelPath, sink) =>
+        {
+            var type = TensorDataTypes.FromOnnx(initializer.DataType, initializer.Name);
+            if (!type.IsFloatingPoint())
+                throw new InvalidDataException($"'{modelPath}': initializer '{initializer.Name}' is {type}, not a floating-point parameter.");
+            var shape = shapes[initializer.Name];
+            if (!initializer.Dims.SequenceEqual(shape))
+                throw new InvalidDataException($"'{modelPath}': initializer '{initializer.Name}' has shape [{string.Join(",", initializer.Dims)}], the parameter [{string.Join(",", shape)}].");
+            var values = valuesOf(initializer.Name);
+            if (values.Length != Tensor.ElementCount(shape))
+                throw new ArgumentException($"Parameter '{initializer.Name}': {values.Length} values for shape [{string.Join(",", shape)}].");
+            if (type == TensorDataType.Float) sink(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+            else sink(Tensor.FromFloats(initializer.Name, type, shape, values).Data);
+        });
+    }
+
+    private static void WriteWeights(string sourceModelDirectory, string destinationDirectory, IReadOnlyCollection<string> names, Encoder encode)
     {
         var source = ModelFolder.Open(sourceModelDirectory);
         var destination = Path.GetFullPath(destinationDirectory);
@@ -26,26 +61,27 @@ public static class ModelExport
         try { proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath)); }
         catch (InvalidProtocolBufferException e) { throw new OnnxFormatException($"'{modelPath}' is not a valid ONNX model: {e.Message}", e); }
 
-        var remaining = new HashSet<string>(parameters.Keys, StringComparer.Ordinal);
+        var remaining = new HashSet<string>(names, StringComparer.Ordinal);
         bool inlineChanged = false;
         var dataFiles = new Dictionary<string, FileStream>(StringComparer.Ordinal);
         try
         {
             foreach (var initializer in proto.Graph.Initializer)
             {
-                if (!parameters.TryGetValue(initializer.Name, out var value)) continue;
-                remaining.Remove(initializer.Name);
-                var bytes = Encode(initializer, value, modelPath);
-                if (initializer.DataLocation == TensorProto.Types.DataLocation.External)
-                    WriteExternal(initializer, bytes, Path.GetDirectoryName(modelPath)!, dataFiles, modelPath);
-                else
+                if (!remaining.Remove(initializer.Name)) continue;
+                encode(initializer, modelPath, bytes =>
                 {
-                    initializer.FloatData.Clear();
-                    initializer.Int32Data.Clear();
-                    initializer.DoubleData.Clear();
-                    initializer.RawData = ByteString.CopyFrom(bytes);
-                    inlineChanged = true;
-                }
+                    if (initializer.DataLocation == TensorProto.Types.DataLocation.External)
+                        WriteExternal(initializer, bytes, Path.GetDirectoryName(modelPath)!, dataFiles, modelPath);
+                    else
+                    {
+                        initializer.FloatData.Clear();
+                        initializer.Int32Data.Clear();
+                        initializer.DoubleData.Clear();
+                        initializer.RawData = ByteString.CopyFrom(bytes);
+                        inlineChanged = true;
+                    }
+                });
             }
             foreach (var stream in dataFiles.Values) stream.Flush(flushToDisk: true);
         }
@@ -90,7 +126,7 @@ public static class ModelExport
         return value.DataType == type ? value.Data : Tensor.FromFloats(value.Name, type, value.Dims, value.ToFloats()).Data;
     }
 
-    private static void WriteExternal(TensorProto initializer, byte[] bytes, string directory, Dictionary<string, FileStream> files, string modelPath)
+    private static void WriteExternal(TensorProto initializer, ReadOnlySpan<byte> bytes, string directory, Dictionary<string, FileStream> files, string modelPath)
     {
         string? location = null;
         long offset = 0, length = -1;
@@ -105,11 +141,11 @@ public static class ModelExport
         }
         if (location is null || Path.IsPathRooted(location) || location.Contains(".."))
             throw new InvalidDataException($"'{modelPath}': initializer '{initializer.Name}' has an invalid external data location '{location}'.");
-        if (length >= 0 && length != bytes.LongLength)
-            throw new InvalidDataException($"'{modelPath}': initializer '{initializer.Name}' stores {length} bytes; the parameter has {bytes.LongLength}.");
+        if (length >= 0 && length != bytes.Length)
+            throw new InvalidDataException($"'{modelPath}': initializer '{initializer.Name}' stores {length} bytes; the parameter has {bytes.Length}.");
         if (!files.TryGetValue(location, out var stream))
             files[location] = stream = new FileStream(Path.Combine(directory, location), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-        if (offset + bytes.LongLength > stream.Length)
+        if (offset + bytes.Length > stream.Length)
             throw new InvalidDataException($"'{modelPath}': initializer '{initializer.Name}' lies beyond the end of '{location}'.");
         stream.Position = offset;
         stream.Write(bytes);

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using ProRL.Onnx.IO;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using ProRL.Onnx.Tensors;
 using Tensor = ProRL.Onnx.Tensors.Tensor;
@@ -7,24 +8,44 @@ using ProRL.Training.Optimizer;
 namespace ProRL.Training.Session;
 
 /// <summary>
-/// One float32 OrtValue per parameter, in native memory owned by ONNX Runtime, bound to the graphs by reference: steps
-/// swap whole buffer sets instead of copying values.
+/// One float32 OrtValue per parameter, in native memory owned by ONNX Runtime (host memory in both flavours), bound to
+/// the graphs by reference and updated in place.
 /// </summary>
-internal sealed class TensorBuffers : IDisposable
+internal sealed unsafe class TensorBuffers : IDisposable
 {
     private readonly OrtValue[] _values;
+    // Native tensors never move, so their addresses are read once: a span over a buffer costs no native call.
+    private readonly nint[] _addresses;
+    private readonly int[] _lengths;
 
     public TensorBuffers(IReadOnlyList<ParameterSpec> parameters)
     {
         Specs = parameters;
-        _values = parameters
-            .Select(p => OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, p.Shape))
-            .ToArray();
+        _values = new OrtValue[parameters.Count];
+        _addresses = new nint[parameters.Count];
+        _lengths = new int[parameters.Count];
+        try
+        {
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                if (parameters[i].ElementCount > int.MaxValue)
+                    throw new ArgumentException($"Parameter '{parameters[i].Name}' has {parameters[i].ElementCount} elements; at most {int.MaxValue} are supported.");
+                _values[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, parameters[i].Shape);
+                var span = _values[i].GetTensorMutableDataAsSpan<float>();
+                _lengths[i] = span.Length;
+                fixed (float* address = span) _addresses[i] = (nint)address;
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public IReadOnlyList<ParameterSpec> Specs { get; }
     public OrtValue this[int index] => _values[index];
-    public Span<float> Span(int index) => _values[index].GetTensorMutableDataAsSpan<float>();
+    public Span<float> Span(int index) => new((void*)_addresses[index], _lengths[index]);
 
     public void Clear()
     {
@@ -61,6 +82,39 @@ internal sealed class TensorBuffers : IDisposable
         }
     }
 
+    /// <summary>
+    /// Fills buffer i from the float32 tensor named by <paramref name="nameOf"/>(spec) in the safetensors file
+    /// <paramref name="path"/>, streaming each tensor's bytes straight into its buffer (no managed copy). The header is
+    /// checked for every tensor (present, same shape, float32) before any buffer is written.
+    /// </summary>
+    public void LoadSafetensors(string path, Func<ParameterSpec, string> nameOf)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+        var header = Safetensors.ReadHeader(stream, path);
+        var byName = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        var found = new SafetensorsEntry[_values.Length];
+        for (int i = 0; i < _values.Length; i++)
+        {
+            var name = nameOf(Specs[i]);
+            if (!byName.TryGetValue(name, out var e)) throw new InvalidDataException($"'{path}' has no tensor '{name}'.");
+            if (!e.Dims.SequenceEqual(Specs[i].Shape))
+                throw new InvalidDataException($"'{path}': tensor '{name}' has shape [{string.Join(",", e.Dims)}]; expected [{string.Join(",", Specs[i].Shape)}].");
+            if (e.DataType != TensorDataType.Float)
+                throw new InvalidDataException($"'{path}': tensor '{name}' is {e.DataType}; checkpoints hold float32.");
+            found[i] = e;
+        }
+        for (int i = 0; i < _values.Length; i++)
+        {
+            stream.Position = header.DataStart + found[i].Offset;
+            stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Span(i)));
+        }
+    }
+
+    /// <summary>Each buffer as a safetensors source named by <paramref name="nameOf"/>, written straight from native memory.</summary>
+    public IEnumerable<SafetensorsSource> Sources(Func<ParameterSpec, string> nameOf) =>
+        Enumerable.Range(0, _values.Length).Select(i => new SafetensorsSource(nameOf(Specs[i]), TensorDataType.Float, Specs[i].Shape,
+            (long)_lengths[i] * sizeof(float), stream => stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Span(i)))));
+
     /// <summary>Copies out as float32 tensors named by <paramref name="nameOf"/>.</summary>
     public Dictionary<string, Tensor> Snapshot(Func<ParameterSpec, string> nameOf)
     {
@@ -83,7 +137,7 @@ internal sealed class TensorBuffers : IDisposable
 
     public void Dispose()
     {
-        foreach (var v in _values) v.Dispose();
+        foreach (var v in _values) v?.Dispose();
     }
 }
 

@@ -9,39 +9,54 @@ using ProRL.Training.Optimizer;
 namespace ProRL.Training.Session;
 
 /// <summary>
-/// Runs the eval, training and optimizer graphs of an artifacts folder on ONNX Runtime. Parameters, accumulated
-/// gradients and AdamW moments are resident OrtValues bound with IOBinding; a step writes its results into the spare
-/// buffer of each pair and the pair is swapped, so values never leave their OrtValues between steps and a skipped
-/// optimizer step leaves the current buffers untouched. The eval graph runs with the policy or the reference
-/// parameters: only the bound buffers differ.
+/// Runs the eval and training graphs of an artifacts folder on ONNX Runtime and applies AdamW in place. Memory
+/// (DESIGN §5): one float32 buffer each for the parameters, the accumulated gradients, the two AdamW moments and, once
+/// set, the reference parameters — 20 bytes per parameter — all resident OrtValues bound with IOBinding; the graphs hold
+/// no weights. The training graph adds each micro-batch's gradient into the gradient buffer in place (its
+/// <c>p.grad.in</c> input and <c>p.grad</c> output are bound to the same buffer; the sum is element-wise), and
+/// <see cref="OptimizerStep"/> updates parameters and moments in place and zeroes the gradients in the same pass
+/// (<see cref="AdamWInPlace"/>). The eval graph runs with the policy or the reference parameters: only the bound
+/// buffers differ.
+/// <para>Departure from DESIGN §5: <c>optimizer_model.onnx</c> is still built (it is the oracle the in-place update is
+/// tested against) but the session does not run it: run out of place it needs a second copy of parameters and
+/// moments. The buffers are host memory in the CUDA flavour too, so the same in-place update serves both.</para>
 /// <para>Not thread-safe: one step at a time.</para>
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
     private readonly ArtifactsManifest _manifest;
     private readonly IReadOnlyList<ParameterSpec> _specs;
-    private readonly InferenceSession _eval, _training, _optimizer;
-    private readonly OrtIoBinding _evalBinding, _trainingBinding, _optimizerBinding;
+    private readonly InferenceSession _eval, _training;
+    private readonly OrtIoBinding _evalBinding, _trainingBinding;
     private readonly RunOptions _runOptions = new();
     private readonly ScalarSlots _scalars = new();
     private readonly HashSet<string> _trainingInputs;
     private readonly string[] _metricOutputs;
-    private TensorBuffers _parameters, _spareParameters, _gradients, _spareGradients;
-    private TensorBuffers _firstMoments, _spareFirstMoments, _secondMoments, _spareSecondMoments;
+    private readonly int _optimizerThreads;
+    private readonly TensorBuffers _parameters, _gradients, _firstMoments, _secondMoments;
+    private readonly AdamWBuffers _adamW;
     private TensorBuffers? _reference;
     private int _microBatches;
-    private string? _nonFiniteLoss;
+    /// <summary>Why the next optimizer step must be skipped (a non-finite loss, or a micro-batch that failed part-way).</summary>
+    private string? _skipReason;
     private bool _disposed;
 
-    /// <summary>Opens <paramref name="artifactsDirectory"/> (manifest, three graphs, checkpoint/).</summary>
+    /// <summary>Opens <paramref name="artifactsDirectory"/> (manifest, eval and training graphs, checkpoint/).</summary>
     public static TrainingSession Open(string artifactsDirectory, TrainingSessionOptions? options = null)
     {
         var dir = Path.GetFullPath(artifactsDirectory);
         var manifest = ArtifactsManifest.Load(Path.Combine(dir, ArtifactsManifest.FileName));
-        var checkpoint = Checkpoint.Load(Path.Combine(dir, manifest.CheckpointDirectory));
-        return new TrainingSession(manifest,
-            ReadGraph(dir, manifest.EvalModel.File), ReadGraph(dir, manifest.TrainingModel.File), ReadGraph(dir, manifest.OptimizerModel.File),
-            checkpoint, options);
+        var session = new TrainingSession(manifest, ReadGraph(dir, manifest.EvalModel.File), ReadGraph(dir, manifest.TrainingModel.File), options);
+        try
+        {
+            session.LoadCheckpoint(Path.Combine(dir, manifest.CheckpointDirectory));
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
     private static byte[] ReadGraph(string dir, string file)
@@ -52,32 +67,10 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>A session over graphs held in memory (serialised ONNX) and a checkpoint.</summary>
-    public TrainingSession(ArtifactsManifest manifest, byte[] evalModel, byte[] trainingModel, byte[] optimizerModel,
+    public TrainingSession(ArtifactsManifest manifest, byte[] evalModel, byte[] trainingModel,
         Checkpoint checkpoint, TrainingSessionOptions? options = null)
+        : this(manifest, evalModel, trainingModel, options)
     {
-        options ??= new TrainingSessionOptions();
-        options.Validate();
-        _manifest = manifest;
-        _specs = [.. manifest.Parameters.Select(p => new ParameterSpec(p.Name, p.Shape))];
-        using var sessionOptions = CreateSessionOptions(options);
-        _eval = new InferenceSession(evalModel, sessionOptions);
-        _training = new InferenceSession(trainingModel, sessionOptions);
-        _optimizer = new InferenceSession(optimizerModel, sessionOptions);
-        _evalBinding = _eval.CreateIoBinding();
-        _trainingBinding = _training.CreateIoBinding();
-        _optimizerBinding = _optimizer.CreateIoBinding();
-        _trainingInputs = [.. _training.InputNames];
-        _metricOutputs = [.. _training.OutputNames.Where(n => !n.EndsWith(".grad", StringComparison.Ordinal))];
-        if (!_metricOutputs.Contains(PolicyLossHead.Loss)) throw new ArgumentException("The training graph has no 'loss' output.", nameof(trainingModel));
-
-        _parameters = new TensorBuffers(_specs);
-        _spareParameters = new TensorBuffers(_specs);
-        _gradients = new TensorBuffers(_specs);
-        _spareGradients = new TensorBuffers(_specs);
-        _firstMoments = new TensorBuffers(_specs);
-        _spareFirstMoments = new TensorBuffers(_specs);
-        _secondMoments = new TensorBuffers(_specs);
-        _spareSecondMoments = new TensorBuffers(_specs);
         try
         {
             LoadCheckpoint(checkpoint);
@@ -89,9 +82,35 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
+    /// <summary>Sessions and buffers; the caller loads a checkpoint next.</summary>
+    private TrainingSession(ArtifactsManifest manifest, byte[] evalModel, byte[] trainingModel, TrainingSessionOptions? options)
+    {
+        options ??= new TrainingSessionOptions();
+        options.Validate();
+        _manifest = manifest;
+        _specs = [.. manifest.Parameters.Select(p => new ParameterSpec(p.Name, p.Shape))];
+        _optimizerThreads = options.IntraOpThreads;
+        using var sessionOptions = CreateSessionOptions(options);
+        _eval = new InferenceSession(evalModel, sessionOptions);
+        _training = new InferenceSession(trainingModel, sessionOptions);
+        _evalBinding = _eval.CreateIoBinding();
+        _trainingBinding = _training.CreateIoBinding();
+        _trainingInputs = [.. _training.InputNames];
+        _metricOutputs = [.. _training.OutputNames.Where(n => !n.EndsWith(".grad", StringComparison.Ordinal))];
+        if (!_metricOutputs.Contains(PolicyLossHead.Loss)) throw new ArgumentException("The training graph has no 'loss' output.", nameof(trainingModel));
+
+        _parameters = new TensorBuffers(_specs);
+        _gradients = new TensorBuffers(_specs);
+        _firstMoments = new TensorBuffers(_specs);
+        _secondMoments = new TensorBuffers(_specs);
+        var notDecayed = manifest.NotDecayed.ToHashSet(StringComparer.Ordinal);
+        _adamW = new AdamWBuffers([.. _specs.Select(p => p.ElementCount)], [.. _specs.Select(p => !notDecayed.Contains(p.Name))],
+            _parameters.Span, _gradients.Span, _firstMoments.Span, _secondMoments.Span);
+    }
+
     private static SessionOptions CreateSessionOptions(TrainingSessionOptions options)
     {
-        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableCpuMemArena = options.CpuMemoryArena };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
 #if PRORL_CUDA
         if (options.Provider == ExecutionProvider.Cuda) so.AppendExecutionProvider_CUDA(options.DeviceId);
@@ -106,6 +125,10 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Micro-batches accumulated since the last optimizer step or <see cref="ResetGrad"/>.</summary>
     public int AccumulatedMicroBatches => _microBatches;
     public bool HasReference => _reference is not null;
+    /// <summary>Elements over all trainable parameters.</summary>
+    public long ParameterCount => _specs.Sum(p => p.ElementCount);
+    /// <summary>Bytes of the resident float32 buffers this session holds (parameters, gradients, moments, reference).</summary>
+    public long StateBytes => sizeof(float) * ParameterCount * (4 + (_reference is null ? 0 : 1));
 
     // ---------- eval ----------
 
@@ -189,6 +212,7 @@ public sealed class TrainingSession : IDisposable
         ThrowIfDisposed();
         batch.Validate();
         var disposables = new List<OrtValue>();
+        TensorBuffers? transient = null;
         try
         {
             var b = Rebind(_trainingBinding);
@@ -207,27 +231,40 @@ public sealed class TrainingSession : IDisposable
             CheckAllInputsGiven(perTokenInputs, scalarInputs);
 
             foreach (var name in _metricOutputs) b.BindOutput(name, _scalars.Ort("out:" + name));
+            // Accumulating graphs add in place (input and output bound to one buffer); the others write the first
+            // micro-batch's gradient straight into the buffer, and later ones into a transient set that is added in.
+            var target = _manifest.AccumulateGradients || _microBatches == 0 ? _gradients : transient = new TensorBuffers(_specs);
             for (int i = 0; i < _specs.Count; i++)
             {
                 if (_manifest.AccumulateGradients) b.BindInput(TrainingGraphBuilder.GradInputName(_specs[i].Name), _gradients[i]);
-                b.BindOutput(AdamWGraph.GradName(_specs[i].Name), _spareGradients[i]);
+                b.BindOutput(AdamWGraph.GradName(_specs[i].Name), target[i]);
             }
-            _training.RunWithBinding(_runOptions, b);
+            try
+            {
+                _training.RunWithBinding(_runOptions, b);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or OutOfMemoryException)
+            {
+                // The gradient buffers may hold part of this micro-batch: the update they would feed is skipped.
+                _microBatches++;
+                _skipReason ??= $"micro-batch {_microBatches} failed: {e.Message}";
+                throw;
+            }
 
-            if (_manifest.AccumulateGradients) (_gradients, _spareGradients) = (_spareGradients, _gradients);
-            else
+            if (transient is not null)
                 for (int i = 0; i < _specs.Count; i++)
-                    TensorPrimitives.Add(_gradients.Span(i), _spareGradients.Span(i), _gradients.Span(i));
+                    TensorPrimitives.Add(_gradients.Span(i), transient.Span(i), _gradients.Span(i));
             _microBatches++;
 
             var metrics = _metricOutputs.ToDictionary(n => n, n => _scalars.Read("out:" + n), StringComparer.Ordinal);
             var result = new TrainStepResult(metrics[PolicyLossHead.Loss], metrics);
-            if (!result.IsFinite) _nonFiniteLoss ??= $"micro-batch {_microBatches} had loss {result.Loss}";
+            if (!result.IsFinite) _skipReason ??= $"non-finite loss: micro-batch {_microBatches} had loss {result.Loss}";
             return result;
         }
         finally
         {
             foreach (var d in disposables) d.Dispose();
+            transient?.Dispose();
         }
     }
 
@@ -243,43 +280,22 @@ public sealed class TrainingSession : IDisposable
         int microBatches = _microBatches;
         try
         {
-            if (_nonFiniteLoss is { } reason)
-                return new OptimizerStepResult(false, double.NaN, OptimizerStepCount, microBatches, "non-finite loss: " + reason);
+            if (_skipReason is { } reason)
+                return new OptimizerStepResult(false, double.NaN, OptimizerStepCount, microBatches, reason);
 
-            var b = Rebind(_optimizerBinding);
-            b.BindInput(AdamWGraph.LearningRate, _scalars.Set(AdamWGraph.LearningRate, settings.LearningRate));
-            b.BindInput(AdamWGraph.Beta1, _scalars.Set(AdamWGraph.Beta1, settings.Beta1));
-            b.BindInput(AdamWGraph.Beta2, _scalars.Set(AdamWGraph.Beta2, settings.Beta2));
-            b.BindInput(AdamWGraph.Epsilon, _scalars.Set(AdamWGraph.Epsilon, settings.Epsilon));
-            b.BindInput(AdamWGraph.WeightDecay, _scalars.Set(AdamWGraph.WeightDecay, settings.WeightDecay));
-            b.BindInput(AdamWGraph.MaxGradNorm, _scalars.Set(AdamWGraph.MaxGradNorm, settings.MaxGradNorm));
-            b.BindInput(AdamWGraph.Step, _scalars.Set(AdamWGraph.Step, OptimizerStepCount + 1));
-            for (int i = 0; i < _specs.Count; i++)
-            {
-                var name = _specs[i].Name;
-                b.BindInput(name, _parameters[i]);
-                b.BindInput(AdamWGraph.GradName(name), _gradients[i]);
-                b.BindInput(AdamWGraph.FirstMomentName(name), _firstMoments[i]);
-                b.BindInput(AdamWGraph.SecondMomentName(name), _secondMoments[i]);
-                b.BindOutput(AdamWGraph.UpdatedName(name), _spareParameters[i]);
-                b.BindOutput(AdamWGraph.UpdatedName(AdamWGraph.FirstMomentName(name)), _spareFirstMoments[i]);
-                b.BindOutput(AdamWGraph.UpdatedName(AdamWGraph.SecondMomentName(name)), _spareSecondMoments[i]);
-            }
-            b.BindOutput(AdamWGraph.GradNorm, _scalars.Ort("out:" + AdamWGraph.GradNorm));
-            _optimizer.RunWithBinding(_runOptions, b);
-
-            double norm = _scalars.Read("out:" + AdamWGraph.GradNorm);
+            double norm = AdamWInPlace.GradientNorm(_adamW, _optimizerThreads);
             if (!double.IsFinite(norm))
                 return new OptimizerStepResult(false, norm, OptimizerStepCount, microBatches, $"non-finite gradient norm {norm}");
-            (_parameters, _spareParameters) = (_spareParameters, _parameters);
-            (_firstMoments, _spareFirstMoments) = (_spareFirstMoments, _firstMoments);
-            (_secondMoments, _spareSecondMoments) = (_spareSecondMoments, _secondMoments);
+            var coefficients = AdamWCoefficients.For(settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon,
+                settings.WeightDecay, settings.MaxGradNorm, OptimizerStepCount + 1, (float)norm);
+            AdamWInPlace.Update(_adamW, coefficients, _optimizerThreads); // zeroes the gradients as it goes
+            _microBatches = 0;
             OptimizerStepCount++;
             return new OptimizerStepResult(true, norm, OptimizerStepCount, microBatches, null);
         }
         finally
         {
-            ResetGrad();
+            if (_microBatches != 0) ResetGrad(); // a skipped (or failed) update; an applied one has zeroed them already
         }
     }
 
@@ -289,7 +305,7 @@ public sealed class TrainingSession : IDisposable
         ThrowIfDisposed();
         _gradients.Clear();
         _microBatches = 0;
-        _nonFiniteLoss = null;
+        _skipReason = null;
     }
 
     /// <summary>Zeroes the AdamW moments and the step counter (a ProRL v1 reference reset).</summary>
@@ -321,11 +337,11 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>Loads reference parameters from a GenAI model folder (e.g. a committed reference version).</summary>
     public void LoadReferenceFromModel(string modelDirectory) =>
-        LoadReference(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory);
+        ThenReleaseManagedCopies(() => LoadReference(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory));
 
     /// <summary>Replaces the policy parameters with those of a GenAI model folder (e.g. a committed policy version).</summary>
     public void LoadParametersFromModel(string modelDirectory) =>
-        SetParameters(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory);
+        ThenReleaseManagedCopies(() => SetParameters(ModelExport.ReadWeights(modelDirectory, _specs.Select(p => p.Name)), modelDirectory));
 
     /// <summary>A float32 copy of the current policy parameters.</summary>
     public Dictionary<string, Tensor> GetParameters() => _parameters.Snapshot(p => p.Name);
@@ -344,10 +360,33 @@ public sealed class TrainingSession : IDisposable
         return new Checkpoint(GetParameters(), moments, OptimizerStepCount);
     }
 
-    /// <summary>Writes parameters, moments and the step counter to <paramref name="directory"/> (see <see cref="Checkpoint"/>).</summary>
-    public void SaveCheckpoint(string directory) => CaptureCheckpoint().Save(directory);
+    /// <summary>
+    /// Writes parameters, moments and the step counter to <paramref name="directory"/> (see <see cref="Checkpoint"/>),
+    /// streamed from the session's buffers with no managed copy.
+    /// </summary>
+    public void SaveCheckpoint(string directory)
+    {
+        ThrowIfDisposed();
+        Checkpoint.Save(directory, _parameters.Sources(p => p.Name),
+            _firstMoments.Sources(p => AdamWGraph.FirstMomentName(p.Name)).Concat(_secondMoments.Sources(p => AdamWGraph.SecondMomentName(p.Name))),
+            OptimizerStepCount);
+    }
 
-    public void LoadCheckpoint(string directory) => LoadCheckpoint(Checkpoint.Load(directory));
+    /// <summary>
+    /// Restores parameters, moments and step counter from a checkpoint folder, streamed from the files into the session's
+    /// buffers with no managed copy; accumulated gradients are reset.
+    /// </summary>
+    public void LoadCheckpoint(string directory)
+    {
+        ThrowIfDisposed();
+        long step = Checkpoint.ReadOptimizerStep(directory);
+        _parameters.LoadSafetensors(Path.Combine(directory, Checkpoint.ParametersFile), p => p.Name);
+        var optimizer = Path.Combine(directory, Checkpoint.OptimizerFile);
+        _firstMoments.LoadSafetensors(optimizer, p => AdamWGraph.FirstMomentName(p.Name));
+        _secondMoments.LoadSafetensors(optimizer, p => AdamWGraph.SecondMomentName(p.Name));
+        OptimizerStepCount = step;
+        ResetGrad();
+    }
 
     /// <summary>Restores parameters, moments and step counter; accumulated gradients are reset.</summary>
     public void LoadCheckpoint(Checkpoint checkpoint)
@@ -363,10 +402,37 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// Writes a GenAI model folder at <paramref name="destinationDirectory"/>: a copy of <paramref name="sourceModelDirectory"/>
     /// (the export the artifacts were built from) whose trainable initializers hold the current policy parameters in the
-    /// export's own element type; the graph is not changed.
+    /// export's own element type; the graph is not changed. Values are written from the session's buffers (converted one
+    /// tensor at a time for fp16/bf16 exports), with no copy of all weights.
     /// </summary>
-    public void ExportModel(string sourceModelDirectory, string destinationDirectory) =>
-        ModelExport.WriteWeights(sourceModelDirectory, destinationDirectory, GetParameters());
+    public void ExportModel(string sourceModelDirectory, string destinationDirectory)
+    {
+        ThrowIfDisposed();
+        var index = Enumerable.Range(0, _specs.Count).ToDictionary(i => _specs[i].Name, StringComparer.Ordinal);
+        ThenReleaseManagedCopies(() => ModelExport.WriteWeights(sourceModelDirectory, destinationDirectory, _specs, name => _parameters.Span(index[name])));
+    }
+
+    /// <summary>
+    /// Runs a load or export, then collects the model-sized managed arrays it dropped. The session's state is native
+    /// memory, which the garbage collector does not see, so without this a dead copy of the weights (4 bytes per
+    /// parameter or more) can stay resident until some later allocation happens to trigger a full collection. The work
+    /// runs in its own frame so that no stack slot of this one still refers to those arrays when the collection runs.
+    /// </summary>
+    private static void ThenReleaseManagedCopies(Action work)
+    {
+        work();
+        ReleaseManagedMemory();
+    }
+
+    /// <summary>
+    /// A full, compacting collection that also returns the freed memory to the operating system (a forced collection
+    /// alone keeps the emptied regions committed, and resident).
+    /// </summary>
+    public static void ReleaseManagedMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
 
     // ---------- binding helpers ----------
 
@@ -420,9 +486,8 @@ public sealed class TrainingSession : IDisposable
         _disposed = true;
         foreach (var d in new IDisposable?[]
         {
-            _evalBinding, _trainingBinding, _optimizerBinding, _eval, _training, _optimizer, _runOptions, _scalars,
-            _parameters, _spareParameters, _gradients, _spareGradients, _firstMoments, _spareFirstMoments,
-            _secondMoments, _spareSecondMoments, _reference,
+            _evalBinding, _trainingBinding, _eval, _training, _runOptions, _scalars,
+            _parameters, _gradients, _firstMoments, _secondMoments, _reference,
         })
             d?.Dispose();
     }

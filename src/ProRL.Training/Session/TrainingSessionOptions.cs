@@ -15,6 +15,12 @@ public sealed record TrainingSessionOptions
     public int DeviceId { get; init; }
     /// <summary>Intra-op threads of ONNX Runtime; 0 lets it choose (one per core).</summary>
     public int IntraOpThreads { get; init; }
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena. Off by default: each graph's arena keeps its peak of intermediates after the
+    /// run, so the eval and the training graph would each hold their own peak while the other runs (see README,
+    /// Performance, for the measurement).
+    /// </summary>
+    public bool CpuMemoryArena { get; init; }
 
     public void Validate()
     {

@@ -84,6 +84,13 @@ public sealed class AlgorithmOptions : IOptionsSection
     [Range(1, 4096)]
     public int MiniBatches { get; set; } = 4;
 
+    /// <summary>
+    /// Most padded tokens (rows × longest row) per forward/backward pass; 0 = no token budget (micro-batches of
+    /// Rollout:BatchSize rows). A sample longer than the budget is trained alone.
+    /// </summary>
+    [Range(0, 100_000_000)]
+    public int MaxTokensPerMicroBatch { get; set; }
+
     /// <summary>Truncated importance sampling between rollout-engine and trainer logprobs: cap on the weight; 0 = off.</summary>
     [Range(0.0, 1e6)]
     public double ImportanceSamplingCap { get; set; }

@@ -18,6 +18,11 @@ public sealed record PolicyUpdateSettings
     public int MiniBatches { get; init; } = 4;
     /// <summary>Most sequences per forward/backward pass; mini-batches larger than this are accumulated.</summary>
     public int MicroBatchSize { get; init; } = 16;
+    /// <summary>
+    /// Most padded tokens (rows × longest row) per forward/backward pass, so that long responses do not exceed memory;
+    /// null = no token budget. A sample longer than the budget goes alone (<see cref="MicroBatchPlanner"/>).
+    /// </summary>
+    public int? MaxTokensPerMicroBatch { get; init; }
     /// <summary>Cap of the truncated importance weights between trainer and rollout-engine logprobs; null = off.</summary>
     public double? TruncatedImportanceCap { get; init; }
     public long PadTokenId { get; init; }
@@ -51,7 +56,8 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
 
         // Micro-batches are fixed up front; their old/reference logprobs come from the parameters as they are now.
         var miniBatches = Split(Enumerable.Range(0, samples.Count).ToArray(), Math.Min(settings.MiniBatches, samples.Count));
-        var plan = miniBatches.Select(mb => mb.Chunk(settings.MicroBatchSize).Select(rows => Prepare(samples, advantages, rows)).ToList()).ToList();
+        var plan = miniBatches.Select(mb => MicroBatchPlanner.Plan(mb, r => samples[r].Length, settings.MicroBatchSize, settings.MaxTokensPerMicroBatch)
+            .Select(rows => Prepare(samples, advantages, rows)).ToList()).ToList();
 
         double loss = 0, pg = 0, kl = 0, entropy = 0, clipLow = 0, clipHigh = 0, gradNorm = 0, gap = 0;
         int applied = 0, skipped = 0, tokens = 0;

@@ -11,8 +11,10 @@ public class ModelExportTests
     /// A copy of the tiny model whose two weights are stored as fp16 (inline) and bf16 (in the side file): the export must
     /// write each in its own element type and leave every other initializer's bytes alone.
     /// </summary>
-    [Fact]
-    public void Weights_are_written_in_each_initializers_own_half_precision_type_inline_and_external()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // from float32 spans by name, as a session exports from its buffers
+    public void Weights_are_written_in_each_initializers_own_half_precision_type_inline_and_external(bool fromSpans)
     {
         var root = Path.Combine(Path.GetTempPath(), "prorl-export-" + Guid.NewGuid().ToString("N"));
         try
@@ -31,11 +33,16 @@ public class ModelExportTests
             var normValues = Enumerable.Range(0, (int)norm.ElementCount()).Select(i => 0.5f + i / 128f).ToArray();
             var embedValues = Enumerable.Range(0, (int)embedTensor.ElementCount()).Select(i => (i % 97) / 97f - 0.5f).ToArray();
             var destination = Path.Combine(root, "exported");
-            ModelExport.WriteWeights(source.Directory, destination, new Dictionary<string, Tensor>
-            {
-                [norm.Name] = Tensor.FromFloats(norm.Name, norm.Dims, normValues),
-                [embed] = Tensor.FromFloats(embed, embedTensor.Dims, embedValues),
-            });
+            if (fromSpans)
+                ModelExport.WriteWeights(source.Directory, destination,
+                    [new ProRL.Training.Optimizer.ParameterSpec(norm.Name, norm.Dims), new ProRL.Training.Optimizer.ParameterSpec(embed, embedTensor.Dims)],
+                    name => name == embed ? embedValues : normValues);
+            else
+                ModelExport.WriteWeights(source.Directory, destination, new Dictionary<string, Tensor>
+                {
+                    [norm.Name] = Tensor.FromFloats(norm.Name, norm.Dims, normValues),
+                    [embed] = Tensor.FromFloats(embed, embedTensor.Dims, embedValues),
+                });
 
             var after = OnnxModelIO.Load(Path.Combine(destination, ModelGenerator.ModelFileName));
             var writtenNorm = after.Graph.Initializer(norm.Name)!;

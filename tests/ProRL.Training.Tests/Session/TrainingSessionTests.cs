@@ -15,7 +15,7 @@ public class TrainingSessionTests
     private const int Vocab = 24;
 
     private static TrainingSession Open(TrainingArtifacts a) =>
-        new(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.OptimizerBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 1 });
+        new(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 1 });
 
     private static TrainingArtifacts PolicyArtifacts(PolicyLossHeadOptions? loss = null) =>
         ArtifactsBuilder.FromDecoder(MlpDecoder.Build(Vocab), new ArtifactsOptions { Training = new TrainingGraphOptions { PolicyLoss = loss ?? new() } });
@@ -247,5 +247,94 @@ public class TrainingSessionTests
         var missing = Assert.Throws<InvalidDataException>(() => session.SetParameters(partial));
         Assert.Contains("lm_head.weight", missing.Message);
         foreach (var (name, t) in session.GetParameters()) Assert.Equal(before[name].Data, t.Data);
+    }
+
+    [Fact]
+    public void The_state_is_20_bytes_per_parameter_with_the_reference_and_16_without()
+    {
+        using var session = Open(PolicyArtifacts());
+        Assert.Equal(16 * session.ParameterCount, session.StateBytes);
+        session.SetReferenceToPolicy();
+        Assert.Equal(20 * session.ParameterCount, session.StateBytes);
+    }
+
+    [Fact]
+    public void Two_sessions_with_two_threads_train_to_byte_identical_weights()
+    {
+        var a = PolicyArtifacts();
+        var batch = Batch(2, 6, seed: 12);
+        byte[][] Train()
+        {
+            using var session = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 2 });
+            var inputs = PolicyInputs(batch, session.EvalStep(batch, 1.2f).Logprobs, seed: 6);
+            for (int step = 0; step < 3; step++)
+            {
+                session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f });
+                session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f }); // accumulated in place
+                Assert.True(session.OptimizerStep(Adam).Applied);
+            }
+            var state = session.CaptureCheckpoint();
+            return [.. state.Parameters.Values.Concat(state.Moments.Values).OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => t.Data)];
+        }
+        var first = Train();
+        var second = Train();
+        Assert.Equal(first.Length, second.Length);
+        for (int i = 0; i < first.Length; i++) Assert.Equal(first[i], second[i]);
+    }
+
+    [Fact]
+    public void A_checkpoint_file_with_a_wrong_shape_is_refused_by_name_before_any_buffer_changes()
+    {
+        using var session = Open(PolicyArtifacts());
+        var dir = Path.Combine(Path.GetTempPath(), "prorl-ckpt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var state = session.CaptureCheckpoint();
+            var parameters = state.Parameters.ToDictionary(p => p.Key, p => p.Key == "lm_head.weight"
+                ? Tensor.FromFloats(p.Key, [p.Value.ElementCount()], new float[p.Value.ElementCount()])
+                : Tensor.FromFloats(p.Key, p.Value.Dims, new float[p.Value.ElementCount()]));
+            new Checkpoint(parameters, state.Moments, 5).Save(dir);
+            var before = session.GetParameters();
+            var e = Assert.Throws<InvalidDataException>(() => session.LoadCheckpoint(dir));
+            Assert.Contains("lm_head.weight", e.Message);
+            foreach (var (name, t) in session.GetParameters()) Assert.Equal(before[name].Data, t.Data);
+            Assert.Equal(0, session.OptimizerStepCount);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void In_place_accumulation_on_several_threads_matches_adding_separate_gradients()
+    {
+        // Weights of 150 k–260 k elements, so that ONNX Runtime splits the in-place Add over its threads.
+        var decoder = MlpDecoder.Build(vocab: 300, hidden: 512, seed: 3);
+        var inGraph = ArtifactsBuilder.FromDecoder(decoder);
+        var separate = ArtifactsBuilder.FromDecoder(decoder, new ArtifactsOptions { Training = new TrainingGraphOptions { AccumulateGradients = false } });
+        var rng = new Random(4);
+        var batch = TokenBatch.Unpadded(2, 9, [.. Enumerable.Range(0, 18).Select(_ => (long)rng.Next(300))]);
+        var adam = new AdamWSettings { LearningRate = 1e-3f, WeightDecay = 0, MaxGradNorm = 0 };
+        Checkpoint Accumulate(TrainingArtifacts a)
+        {
+            using var session = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 2 });
+            var inputs = PolicyInputs(batch, session.EvalStep(batch, 1f).Logprobs, seed: 7);
+            session.TrainStep(batch, inputs, new PolicyLossSettings { Temperature = 1f, LossScale = 0.25f });
+            session.TrainStep(batch, inputs with { Advantages = [.. inputs.Advantages.Select(x => -2 * x)] }, new PolicyLossSettings { Temperature = 1f, LossScale = 0.75f });
+            Assert.True(session.OptimizerStep(adam).Applied);
+            return session.CaptureCheckpoint();
+        }
+        // After one step from zero, the first moment is (1 − β1)·g: the accumulated gradient itself, scaled.
+        var expected = Accumulate(separate).Moments;
+        var actual = Accumulate(inGraph).Moments;
+        foreach (var (name, t) in expected.Where(m => m.Key.EndsWith(".exp_avg", StringComparison.Ordinal)))
+        {
+            var x = t.ToFloats();
+            var y = actual[name].ToFloats();
+            float scale = x.Max(Math.Abs);
+            Assert.True(scale > 0, $"{name}: no gradient");
+            for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(x[i] - y[i]) <= 1e-5f * scale, $"{name}[{i}]: {x[i]} vs {y[i]}");
+        }
     }
 }

@@ -20,8 +20,9 @@ public class PolicyUpdaterTests(PolicyArtifactsFixture tiny) : IClassFixture<Pol
         new(1, [63, 64], [76, 77], [-1f, -1f], r3, true),
     ];
 
-    private static PolicyUpdateSettings Settings(float klCoef, AdamWSettings? optimizer = null, int microBatchSize = 16) => new()
+    private static PolicyUpdateSettings Settings(float klCoef, AdamWSettings? optimizer = null, int microBatchSize = 16, int? maxTokens = null) => new()
     {
+        MaxTokensPerMicroBatch = maxTokens,
         Loss = new PolicyLossSettings { Temperature = Temperature, KlCoef = klCoef },
         Optimizer = optimizer ?? new AdamWSettings { LearningRate = 1e-2f, WeightDecay = 0 },
         LengthShaping = new LengthShapingOptions(),
@@ -82,6 +83,27 @@ public class PolicyUpdaterTests(PolicyArtifactsFixture tiny) : IClassFixture<Pol
         double differs = MaxAbsDifference(whole.GetParameters(), split.GetParameters());
         Assert.True(moved > 1e-5, $"the update moved the parameters by at most {moved}");
         Assert.True(differs <= 1e-3 * moved, $"micro-batches of 1 differ by {differs} (update size {moved})");
+    }
+
+    [Fact]
+    public void A_token_budget_splits_the_mini_batch_and_gives_the_same_parameters_deterministically()
+    {
+        var optimizer = new AdamWSettings { LearningRate = 0.05f, WeightDecay = 0, Epsilon = 1f, MaxGradNorm = 100f };
+        using var whole = tiny.OpenSession();
+        using var budgeted = tiny.OpenSession();
+        using var again = tiny.OpenSession();
+        var initial = whole.GetParameters();
+        var samples = Samples(1, 0, 0.5, 0); // lengths 5, 6, 3, 4: a budget of 8 padded tokens packs only [3, 4] together
+        Assert.Equal([[0], [1], [2, 3]], MicroBatchPlanner.Plan([0, 1, 2, 3], r => samples[r].Length, 16, 8));
+        new PolicyUpdater(whole, Settings(0.1f, optimizer)).Update(samples, 1);
+        new PolicyUpdater(budgeted, Settings(0.1f, optimizer, maxTokens: 8)).Update(samples, 1);
+        new PolicyUpdater(again, Settings(0.1f, optimizer, maxTokens: 8)).Update(samples, 1);
+
+        double moved = MaxAbsDifference(initial, whole.GetParameters());
+        double differs = MaxAbsDifference(whole.GetParameters(), budgeted.GetParameters());
+        Assert.True(moved > 1e-5, $"the update moved the parameters by at most {moved}");
+        Assert.True(differs <= 1e-3 * moved, $"token-budget micro-batches differ by {differs} (update size {moved})");
+        Assert.Equal(0, MaxAbsDifference(budgeted.GetParameters(), again.GetParameters()));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public class TrainerSettingsTests
     [Fact]
     public void Update_settings_carry_every_loss_optimizer_and_batching_value()
     {
-        var a = new AlgorithmOptions { ClipLow = 0.1, ClipHigh = 0.3, KlCoef = 0.02, EntropyCoef = 0.005, MiniBatches = 3 };
+        var a = new AlgorithmOptions { ClipLow = 0.1, ClipHigh = 0.3, KlCoef = 0.02, EntropyCoef = 0.005, MiniBatches = 3, MaxTokensPerMicroBatch = 4096 };
         var r = new RolloutOptions { Temperature = 0.9, BatchSize = 5, MaxNewTokens = 100 };
         var o = new OptimizerOptions { Lr = 3e-4, WeightDecay = 0.05, GradClip = 2, Beta1 = 0.8, Beta2 = 0.95, Eps = 1e-6 };
         var s = TrainerSettings.Update(a, r, o, padTokenId: 7);
@@ -61,6 +61,8 @@ public class TrainerSettingsTests
         Assert.Equal((3e-4f, 0.05f, 2f, 0.8f, 0.95f, 1e-6f),
             (s.Optimizer.LearningRate, s.Optimizer.WeightDecay, s.Optimizer.MaxGradNorm, s.Optimizer.Beta1, s.Optimizer.Beta2, s.Optimizer.Epsilon));
         Assert.Equal((3, 5, 7L), (s.MiniBatches, s.MicroBatchSize, s.PadTokenId));
+        Assert.Equal(4096, s.MaxTokensPerMicroBatch);
+        Assert.Null(TrainerSettings.Update(new AlgorithmOptions(), r, o, padTokenId: 7).MaxTokensPerMicroBatch); // 0 = no budget
     }
 
     [Fact]

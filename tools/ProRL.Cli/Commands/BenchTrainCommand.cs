@@ -31,6 +31,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--warmup <N>")] public int Warmup { get; init; } = 1;
         [CommandOption("--threads <N>"), Description("ONNX Runtime intra-op threads (0 = one per core).")] public int Threads { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
+        [CommandOption("--arena"), Description("Turn ONNX Runtime's CPU memory arena on (off by default, as in the worker).")]
+        public bool Arena { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -47,6 +49,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         string? generated = null;
+        var memory = new MemoryPhases(p => AnsiConsole.MarkupLine(
+            $"[grey]{Markup.Escape(p.Name)}: {p.Seconds:F1} s, RSS {MemoryPhases.Gib(p.RssBytes)}, peak {MemoryPhases.Gib(p.PeakBytes)}, managed {MemoryPhases.Gib(p.ManagedBytes)}[/]"));
         try
         {
             var model = settings.Model;
@@ -55,9 +59,12 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 generated = Path.Combine(Path.GetTempPath(), "prorl-bench-" + Guid.NewGuid().ToString("N"));
                 AnsiConsole.MarkupLine($"Generating a random '{Markup.Escape(preset)}' model in {Markup.Escape(generated)} ...");
                 model = ProRL.Rollout.ModelGeneration.ModelGenerator.Write(ProRL.Rollout.ModelGeneration.DecoderSpec.Preset(preset), generated).Directory;
+                // The generator's arrays are garbage now; collect them so that the phases below measure the trainer alone.
+                TrainingSession.ReleaseManagedMemory();
+                memory.End("model generation");
             }
             else if (model is not null) InputChecks.RequireTrainableModel(model);
-            return Measure(settings, model, cancellationToken);
+            return Measure(settings, model, memory, cancellationToken);
         }
         finally
         {
@@ -65,10 +72,11 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         }
     }
 
-    private static int Measure(Settings settings, string? model, CancellationToken cancellationToken)
+    private static int Measure(Settings settings, string? model, MemoryPhases memory, CancellationToken cancellationToken)
     {
-        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads };
-        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options);
+        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, CpuMemoryArena = settings.Arena };
+        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, memory);
+        memory.End("session open");
         // Token ids are drawn below the vocabulary size: the embedding's rows, or with tied embeddings stored as the LM
         // head ([hidden, vocab], as the builder writes them) its columns.
         var embedding = session.Parameters.FirstOrDefault(p => p.Name.Contains("embed", StringComparison.Ordinal) && p.Shape.Length == 2)
@@ -78,8 +86,12 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var rng = new Random(settings.Seed);
         var ids = Enumerable.Range(0, settings.Batch * settings.Length).Select(_ => (long)rng.Next((int)vocab)).ToArray();
         var batch = TokenBatch.Unpadded(settings.Batch, settings.Length, ids);
+        // As a trainer step does: the reference weights resident, and old and reference logprobs from the eval graph.
+        session.SetReferenceToPolicy();
         var old = session.EvalStep(batch, 1.2f).Logprobs;
-        var inputs = new PolicyLossInputs(Enumerable.Repeat(1f, batch.TargetCount).ToArray(), old, old,
+        var reference = session.EvalStep(batch, 1.2f, ParameterSet.Reference).Logprobs;
+        memory.End("reference set, eval steps (old and reference logprobs)");
+        var inputs = new PolicyLossInputs(Enumerable.Repeat(1f, batch.TargetCount).ToArray(), old, reference,
             Enumerable.Range(0, batch.TargetCount).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray());
         var loss = new PolicyLossSettings();
         var adam = new AdamWSettings();
@@ -93,7 +105,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             session.TrainStep(batch, inputs, loss);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
+            if (r == 0) memory.End("first training step");
             session.OptimizerStep(adam);
+            if (r == 0) memory.End("first AdamW step");
             if (r < settings.Warmup) continue;
             train.Add(trainSeconds);
             optimize.Add(clock.Elapsed.TotalSeconds);
@@ -109,17 +123,37 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         table.AddRow("tokens/s", (tokens / median).ToString("F0", CultureInfo.InvariantCulture));
         table.AddRow("GFLOP/s (6·N·tokens)", (6.0 * dense * tokens / median / 1e9).ToString("F1", CultureInfo.InvariantCulture));
         table.AddRow("AdamW step (median)", $"{Median(optimize) * 1e3:F1} ms");
+        long state = session.StateBytes;
+        table.AddRow("training state (parameters, gradients, moments, reference)",
+            $"{MemoryPhases.Gib(state)} ({(double)state / session.ParameterCount:F1} B/parameter)");
+        memory.End("remaining repeats");
         // The process's high-water mark (VmHWM): what the operating system had to provide, session and all.
-        using var self = Process.GetCurrentProcess();
-        table.AddRow("peak RSS (whole process)", $"{self.PeakWorkingSet64 / (1024.0 * 1024 * 1024):F2} GiB");
+        table.AddRow("peak RSS (whole process)", MemoryPhases.Gib(memory.PeakBytes));
         AnsiConsole.Write(table);
+
+        var phases = new Table().AddColumns("phase", "seconds", "RSS at end", memory.PerPhasePeaks ? "peak RSS in phase" : "peak RSS so far", "managed heap");
+        foreach (var p in memory.Phases)
+            phases.AddRow(p.Name, p.Seconds.ToString("F1", CultureInfo.InvariantCulture), MemoryPhases.Gib(p.RssBytes), MemoryPhases.Gib(p.PeakBytes), MemoryPhases.Gib(p.ManagedBytes));
+        AnsiConsole.Write(phases);
         return 0;
     }
 
-    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options)
+    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, MemoryPhases memory)
+    {
+        var session = OpenFromArtifacts(model, options, memory);
+        // The in-memory artifacts are garbage now (and no slot of this frame refers to them). The worker opens artifacts
+        // from disk, streaming the checkpoint into the session's buffers, so it never holds them: collect them, so that
+        // the later phases compare with it.
+        TrainingSession.ReleaseManagedMemory();
+        return session;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static TrainingSession OpenFromArtifacts(string model, TrainingSessionOptions options, MemoryPhases memory)
     {
         var a = ArtifactsBuilder.Build(model);
-        return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.OptimizerBytes(), a.Checkpoint, options);
+        memory.End("artifacts build");
+        return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, options);
     }
 
     /// <summary>A tied embedding is also the LM head's matrix, so it does count as dense compute.</summary>

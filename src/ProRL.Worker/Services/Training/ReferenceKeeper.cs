@@ -29,13 +29,13 @@ namespace ProRL.Worker.Services.Training;
 internal sealed class ReferenceKeeper
 {
     private readonly RunStore _store;
-    private readonly TrainingSession _session;
+    private readonly Func<TrainingSession> _session; // the trainer's current session (the warm-up replaces it once)
     private readonly ReferenceResetOptions _reset;
     private readonly ResetPolicyOptions _policy;
     private readonly TimeSpan _poll;
     private readonly ILogger _logger;
 
-    public ReferenceKeeper(RunStore store, TrainingSession session, ReferenceResetOptions reset, ValidationOptions validation, bool validatesHere,
+    public ReferenceKeeper(RunStore store, Func<TrainingSession> session, ReferenceResetOptions reset, ValidationOptions validation, bool validatesHere,
         TimeSpan poll, ILogger logger)
     {
         _store = store;
@@ -85,7 +85,7 @@ internal sealed class ReferenceKeeper
                         ?? throw new RunDirectoryException(
                             $"reference v{version} in '{_store.Reference.PathOf(version)}' cannot be opened ({problem}); the trainer state depends on it. " +
                             "Restore that version from a backup, or start a new run directory.");
-        _session.LoadReferenceFromModel(reference.FolderPath);
+        _session().LoadReferenceFromModel(reference.FolderPath);
         Version = reference.Version;
     }
 
@@ -146,7 +146,7 @@ internal sealed class ReferenceKeeper
         Validation = [];
         _logger.LogInformation("Reference reset at step {Step} ({Rule}): {Reason}", step, decision.Rule, decision.Reason);
         if (!decision.ResetOptimizer) return;
-        _session.ResetOptimizerState();
+        _session().ResetOptimizerState();
         AppendOnce(EventTypes.OptimizerReset, step, $"optimizer state re-initialised with reference v{step}");
     }
 

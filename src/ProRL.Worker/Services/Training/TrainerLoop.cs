@@ -34,8 +34,11 @@ public sealed partial class TrainerLoop : IDisposable
     private readonly TrainerExchange _exchange;
     private readonly ILogger _logger;
     private readonly string _modelHash;
-    private readonly TrainingSession _session;
-    private readonly PolicyUpdater _updater;
+    /// <summary>Replaced once, by the supervised warm-up (which must not run beside it: see <see cref="WarmUpIfConfigured"/>).</summary>
+    private TrainingSession _session;
+    private PolicyUpdater _updater;
+    private readonly string _policyArtifacts;
+    private readonly long _padTokenId;
     /// <summary>The KL coefficient of the next step; its value is part of the committed trainer state.</summary>
     private KlController _kl;
     private readonly DiskSpaceGuard _disk;
@@ -59,11 +62,12 @@ public sealed partial class TrainerLoop : IDisposable
         _modelHash = VersionManifest.Compute(_c.Model.Path, 0).ContentHash();
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
             new TrainingGraphOptions { Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout) });
-        _session = TrainingSession.Open(artifacts, SessionOptions());
-        long pad = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
-        _updater = new PolicyUpdater(_session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, pad));
+        TrainingSession.ReleaseManagedMemory(); // a first build leaves the lowered model (4+ bytes per parameter) as garbage
+        _policyArtifacts = artifacts;
+        _padTokenId = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
+        (_session, _updater) = OpenPolicySession();
         _kl = TrainerSettings.KlControl(_c.Algorithm);
-        _reference = new ReferenceKeeper(_store, _session, _c.Reset, _c.Validation, _c.ValidatesHere,
+        _reference = new ReferenceKeeper(_store, () => _session, _c.Reset, _c.Validation, _c.ValidatesHere,
             TimeSpan.FromMilliseconds(_c.Run.PollIntervalMilliseconds), logger);
         _disk = new DiskSpaceGuard(_store.Root, _c.Run.DiskFullPolicy.Equals(RunOptions.DiskFullWait, StringComparison.OrdinalIgnoreCase),
             TimeSpan.FromSeconds(_c.Run.DiskFullRetrySeconds), logger, freeBytes);
@@ -100,6 +104,12 @@ public sealed partial class TrainerLoop : IDisposable
 
     private int Seed => unchecked((int)_c.Run.Seed);
     public long Step => _step;
+
+    private (TrainingSession Session, PolicyUpdater Updater) OpenPolicySession()
+    {
+        var session = TrainingSession.Open(_policyArtifacts, SessionOptions());
+        return (session, new PolicyUpdater(session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, _padTokenId)));
+    }
 
     private TrainingSessionOptions SessionOptions() => new()
     {

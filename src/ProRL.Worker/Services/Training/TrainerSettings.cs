@@ -111,6 +111,7 @@ public static class TrainerSettings
         Optimizer = AdamW(o),
         MiniBatches = a.MiniBatches,
         MicroBatchSize = Math.Max(1, r.BatchSize),
+        MaxTokensPerMicroBatch = a.MaxTokensPerMicroBatch > 0 ? a.MaxTokensPerMicroBatch : null,
         TruncatedImportanceCap = a.ImportanceSamplingCap > 0 ? a.ImportanceSamplingCap : null,
         PadTokenId = padTokenId,
     };
