@@ -119,6 +119,7 @@ public static class TrainingGraphBuilder
 
     private static OnnxModel Finish(OnnxModel model)
     {
+        FusedOps.Lower(model);
         model.Graph.RemoveUnused();
         model.Graph.TopologicalSort();
         return model;

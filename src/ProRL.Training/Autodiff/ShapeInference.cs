@@ -87,6 +87,7 @@ internal sealed class ShapeInference
     /// <summary>Infers (and records) the outputs of a node; used for forward nodes and for emitted gradient nodes.</summary>
     public void Infer(Node node)
     {
+        if (FusedOps.IsFused(node)) { InferFused(node); return; }
         if (!node.IsStandard) return;
         if (node.OpType == "Constant") { InferConstant(node); return; }
         var result = InferStandard(node);
@@ -100,6 +101,14 @@ internal sealed class ShapeInference
                 ? new(declared.Type ?? result[i].Type, declared.Dims ?? result[i].Dims)
                 : result[i];
         }
+    }
+
+    /// <summary>Every output of a fused op is per-row: the first input's shape without its last axis.</summary>
+    private void InferFused(Node node)
+    {
+        var x = this[node.Inputs[0]];
+        var dims = x.Dims is { Length: > 0 } d ? d[..^1] : null;
+        foreach (var output in node.Outputs.Where(o => o.Length > 0)) _shapes[output] = new(x.Type, dims);
     }
 
     private void InferConstant(Node node)

@@ -1,4 +1,5 @@
 using ProRL.Onnx.Graph;
+using ProRL.Training.Autodiff;
 
 namespace ProRL.Training.Heads;
 
@@ -28,17 +29,17 @@ public static class EvalHead
     public static EvalHeadValues Append(HeadGraph h, string logits, string inputIds, bool asOutputs = true)
     {
         var temperature = h.Input(Temperature);
-        // Position t predicts token t+1: drop the last position's logits and the first token.
-        var predicting = h.Op("Slice", logits, h.Ints("starts", 0), h.Ints("ends", -1), h.Ints("axes", 1));
+        // Position t predicts token t+1. Every position is scored (the last one against a pad target) and the per-token
+        // results are sliced afterwards, so that no copy of the [B, T, V] logits is made for the slice.
         var targets = h.Op("Slice", inputIds, h.Ints("starts", 1), h.Ints("ends", long.MaxValue), h.Ints("axes", 1));
-        var scaled = h.Div(predicting, temperature);
-        var logDistribution = h.Op("LogSoftmax", [scaled], Attr.Int("axis", -1));
-        var targetIndex = h.Op("Unsqueeze", targets, h.Ints("axes", 2));
-        var picked = h.Op("GatherElements", [logDistribution, targetIndex], Attr.Int("axis", 2));
-        var logprobs = h.Op("Squeeze", picked, h.Ints("axes", 2));
-        // H = −Σ p·log p, with p = exp(log p) so that one LogSoftmax serves both values.
-        var plogp = h.Mul(h.Exp(logDistribution), logDistribution);
-        var entropy = h.Neg(h.ReduceSum(plogp, 2));
+        var paddedTargets = h.Op("Pad", targets, h.Ints("pads", 0, 0, 0, 1));
+        var scaled = h.Div(logits, temperature);
+        // The fused op (lowered after differentiation) keeps at most two [B, T, V] tensors alive, forward or backward.
+        var (allLogprobs, allEntropies, _) = FusedOps.AddNextTokenLogprobs(h.Graph, scaled, paddedTargets);
+        string DropLast(string perPosition) =>
+            h.Op("Slice", perPosition, h.Ints("starts", 0), h.Ints("ends", -1), h.Ints("axes", 1));
+        var logprobs = DropLast(allLogprobs);
+        var entropy = DropLast(allEntropies);
         if (!asOutputs) return new EvalHeadValues(logprobs, entropy);
         return new EvalHeadValues(h.Output(logprobs, Logprobs, TokenShape), h.Output(entropy, Entropy, TokenShape));
     }
