@@ -8,11 +8,12 @@ namespace ProRL.Training.Autodiff;
 /// expands them into standard ops before a graph is saved or run.
 /// <para>
 /// <see cref="NextTokenLogprobs"/>: inputs <c>x</c> [..., V] (temperature-scaled logits) and <c>targets</c> [...] (int64
-/// indices into V); outputs <c>logprob</c> = x[target] − logsumexp(x), <c>entropy</c> = logsumexp(x) − Σ softmax(x)·x and
-/// <c>logsumexp</c>, each [...]. Computed op by op (LogSoftmax, GatherElements, Exp, Mul, ReduceSum) the forward and
-/// backward passes hold five to ten tensors of the logits' size at once, which at V = 151,936 is most of a training
-/// step's memory; the fused forward keeps x and one softmax, and the fused backward is
-/// dx = onehot·g_logprob − softmax(x)·(g_logprob + g_entropy·(entropy − logsumexp + x)).
+/// indices into V); outputs <c>logprob</c> = log_softmax(x)[target] and <c>entropy</c> = −Σ p·log p, each [...], and
+/// <c>log_softmax</c> and <c>softmax</c> [..., V], kept for the backward pass (the forward computes both anyway, and
+/// recomputing p there would be a logits-sized op that depends on forward values only, which a scheduler may run
+/// early). Computed op by op (LogSoftmax, GatherElements, Exp, Mul, ReduceSum) the forward and backward passes hold
+/// five or more tensors of the logits' size at once, which at V = 151,936 is most of a training step's memory; the
+/// fused backward dx = onehot·g_logprob − p·(g_logprob + g_entropy·(log p + H)) holds three.
 /// </para>
 /// </summary>
 public static class FusedOps
@@ -21,25 +22,25 @@ public static class FusedOps
     public const string NextTokenLogprobs = "NextTokenLogprobs";
 
     /// <summary>Adds a <see cref="NextTokenLogprobs"/> node; returns its three outputs.</summary>
-    public static (string Logprob, string Entropy, string LogSumExp) AddNextTokenLogprobs(OnnxGraph graph, string x, string targets)
+    public static (string Logprob, string Entropy, string LogSoftmax, string Softmax) AddNextTokenLogprobs(OnnxGraph graph, string x, string targets)
     {
         var name = graph.UniqueName(NextTokenLogprobs);
-        string[] outputs = [graph.UniqueName(name + "/logprob"), graph.UniqueName(name + "/entropy"), graph.UniqueName(name + "/logsumexp")];
+        string[] outputs = [.. new[] { "logprob", "entropy", "log_softmax", "softmax" }.Select(o => graph.UniqueName($"{name}/{o}"))];
         graph.AddNode(NextTokenLogprobs, [x, targets], outputs, name, Domain);
-        return (outputs[0], outputs[1], outputs[2]);
+        return (outputs[0], outputs[1], outputs[2], outputs[3]);
     }
 
     public static bool IsFused(Node node) => node.Domain == Domain;
 
-    /// <summary>Replaces every fused node of <paramref name="model"/> by standard ops (opset 18+); returns how many.</summary>
+    /// <summary>Replaces every fused node of <paramref name="model"/> by standard ops (opset 13+); returns how many.</summary>
     public static int Lower(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var graph = model.Graph;
         var fused = graph.Nodes.Where(IsFused).ToList();
         if (fused.Count == 0) return 0;
-        if (model.OpsetVersion() < 18)
-            throw new NotSupportedException($"Fused ops lower to opset 18+ forms; the model '{graph.Name}' is opset {model.OpsetVersion()}.");
+        if (model.OpsetVersion() < 13)
+            throw new NotSupportedException($"Fused ops lower to opset 13+ forms; the model '{graph.Name}' is opset {model.OpsetVersion()}.");
         foreach (var node in fused)
         {
             if (node.OpType != NextTokenLogprobs)
@@ -53,22 +54,20 @@ public static class FusedOps
     private static void LowerNextTokenLogprobs(OnnxGraph g, Node node)
     {
         string x = node.Inputs[0], targets = node.Inputs[1];
-        string logprob = node.Outputs[0], entropy = node.Outputs[1], logSumExp = node.Outputs[2];
+        string logprob = node.Outputs[0], entropy = node.Outputs[1], logSoftmax = node.Outputs[2], p = node.Outputs[3];
         g.RemoveNode(node);
         var prefix = node.Name;
         string Op(string op, string[] inputs, params global::Onnx.AttributeProto[] attributes) =>
             g.OpNamed($"{prefix}/{op}", op, inputs, attributes);
         var lastAxis = g.ConstInt64s(prefix + "/last_axis", -1);
-        // The reductions and the gather keep the vocabulary axis as size 1; no intermediate has the logits' size.
-        var lse = Op("ReduceLogSumExp", [x, lastAxis], Attr.Int("keepdims", 1));
-        var picked = Op("GatherElements", [x, Op("Unsqueeze", [targets, lastAxis])], Attr.Int("axis", -1));
-        g.AddNode("Squeeze", [Op("Sub", [picked, lse]), lastAxis], [logprob], g.UniqueName(prefix + "/logprob"));
-        g.AddNode("Squeeze", [lse, lastAxis], [logSumExp], g.UniqueName(prefix + "/logsumexp"));
-        // Σ softmax(x)·x as a batch of [1, V]·[V, 1] products: the one temporary of the logits' size is the softmax.
-        var p = Op("Softmax", [x], Attr.Int("axis", -1));
+        g.AddNode("LogSoftmax", [x], [logSoftmax], g.UniqueName(prefix + "/LogSoftmax"), "", Attr.Int("axis", -1));
+        var picked = Op("GatherElements", [logSoftmax, Op("Unsqueeze", [targets, lastAxis])], Attr.Int("axis", -1));
+        g.AddNode("Squeeze", [picked, lastAxis], [logprob], g.UniqueName(prefix + "/logprob"));
+        // Σ p·log p as a batch of [1, V]·[V, 1] products: the one temporary of the logits' size is p.
+        g.AddNode("Exp", [logSoftmax], [p], g.UniqueName(prefix + "/Exp"));
         var row = Op("Unsqueeze", [p, g.ConstInt64s(prefix + "/row_axis", -2)]);
-        var column = Op("Unsqueeze", [x, lastAxis]);
-        var expected = Op("Squeeze", [Op("MatMul", [row, column]), lastAxis]);
-        g.AddNode("Squeeze", [Op("Sub", [lse, expected]), lastAxis], [entropy], g.UniqueName(prefix + "/entropy"));
+        var column = Op("Unsqueeze", [logSoftmax, lastAxis]);
+        var expected = Op("Squeeze", [Op("MatMul", [row, column]), g.ConstInt64s(prefix + "/pair_axes", -2, -1)]);
+        g.AddNode("Neg", [expected], [entropy], g.UniqueName(prefix + "/entropy"));
     }
 }

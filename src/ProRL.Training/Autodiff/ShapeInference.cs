@@ -103,12 +103,13 @@ internal sealed class ShapeInference
         }
     }
 
-    /// <summary>Every output of a fused op is per-row: the first input's shape without its last axis.</summary>
+    /// <summary>NextTokenLogprobs: per-row logprob and entropy (x's shape without its last axis), log_softmax and softmax like x.</summary>
     private void InferFused(Node node)
     {
         var x = this[node.Inputs[0]];
-        var dims = x.Dims is { Length: > 0 } d ? d[..^1] : null;
-        foreach (var output in node.Outputs.Where(o => o.Length > 0)) _shapes[output] = new(x.Type, dims);
+        var perRow = x.Dims is { Length: > 0 } d ? d[..^1] : null;
+        for (int i = 0; i < node.Outputs.Count; i++)
+            if (node.Outputs[i].Length > 0) _shapes[node.Outputs[i]] = new(x.Type, i < 2 ? perRow : x.Dims);
     }
 
     private void InferConstant(Node node)

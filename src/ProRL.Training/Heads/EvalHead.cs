@@ -34,8 +34,8 @@ public static class EvalHead
         var targets = h.Op("Slice", inputIds, h.Ints("starts", 1), h.Ints("ends", long.MaxValue), h.Ints("axes", 1));
         var paddedTargets = h.Op("Pad", targets, h.Ints("pads", 0, 0, 0, 1));
         var scaled = h.Div(logits, temperature);
-        // The fused op (lowered after differentiation) keeps at most two [B, T, V] tensors alive, forward or backward.
-        var (allLogprobs, allEntropies, _) = FusedOps.AddNextTokenLogprobs(h.Graph, scaled, paddedTargets);
+        // The fused op (lowered after differentiation) differentiates the head as one node: see FusedOps.
+        var (allLogprobs, allEntropies, _, _) = FusedOps.AddNextTokenLogprobs(h.Graph, scaled, paddedTargets);
         string DropLast(string perPosition) =>
             h.Op("Slice", perPosition, h.Ints("starts", 0), h.Ints("ends", -1), h.Ints("axes", 1));
         var logprobs = DropLast(allLogprobs);

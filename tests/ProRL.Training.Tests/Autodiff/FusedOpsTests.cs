@@ -19,7 +19,7 @@ public class FusedOpsTests
         // A wide range makes some rows peaked and others flat, where the entropy term behaves differently.
         var x = t.Input("x", [Rows, Positions, Vocabulary], -4, 4, declared: ["b", "t", Vocabulary]);
         var targets = t.IntInput("targets", [Rows, Positions], Targets, declared: ["b", "t"]);
-        var (logprob, entropy, _) = FusedOps.AddNextTokenLogprobs(t.Graph, x, targets);
+        var (logprob, entropy, _, _) = FusedOps.AddNextTokenLogprobs(t.Graph, x, targets);
         var terms = new List<string>();
         if (logprobTerm) terms.Add(t.Op("Mul", [logprob, t.Input("wl", [Rows, Positions])]));
         if (entropyTerm) terms.Add(t.Op("Mul", [entropy, t.Input("we", [Rows, Positions])]));
@@ -50,19 +50,24 @@ public class FusedOpsTests
         var t = new TestGraph(11);
         var x = t.Input("x", [Rows, Positions, Vocabulary], -30, 30);
         var targets = t.IntInput("targets", [Rows, Positions], Targets);
-        var (logprob, entropy, lse) = FusedOps.AddNextTokenLogprobs(t.Graph, x, targets);
-        var model = t.Model(logprob, entropy, lse);
+        var (logprob, entropy, logSoftmax, softmax) = FusedOps.AddNextTokenLogprobs(t.Graph, x, targets);
+        var model = t.Model(logprob, entropy, logSoftmax, softmax);
         Assert.Equal(1, FusedOps.Lower(model));
         Assert.All(model.Graph.Nodes, n => Assert.True(n.IsStandard, n.ToString()));
         using var session = new InferenceSession(OnnxModelIO.ToBytes(model));
-        var results = OrtTensors.Run(session, t.Feeds, [logprob, entropy, lse]);
+        var results = OrtTensors.Run(session, t.Feeds, [logprob, entropy, logSoftmax, softmax]);
         var values = OrtTensors.ToDoubles(t.Feeds[x]);
         for (int row = 0; row < Rows * Positions; row++)
         {
             var (expectedLogprob, expectedEntropy, expectedLse) = Oracle(values.AsSpan(row * Vocabulary, Vocabulary), Targets[row]);
             Assert.Equal(expectedLogprob, OrtTensors.ToDoubles(results[logprob])[row], 1e-10);
             Assert.Equal(expectedEntropy, OrtTensors.ToDoubles(results[entropy])[row], 1e-10);
-            Assert.Equal(expectedLse, OrtTensors.ToDoubles(results[lse])[row], 1e-10);
+            for (int v = 0; v < Vocabulary; v++)
+            {
+                double logp = values[row * Vocabulary + v] - expectedLse;
+                Assert.Equal(logp, OrtTensors.ToDoubles(results[logSoftmax])[row * Vocabulary + v], 1e-10);
+                Assert.Equal(Math.Exp(logp), OrtTensors.ToDoubles(results[softmax])[row * Vocabulary + v], 1e-12);
+            }
         }
     }
 
@@ -102,15 +107,17 @@ public class FusedOpsTests
             }
     }
 
-    [Fact]
-    public void The_logsumexp_output_cannot_be_differentiated()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_outputs_kept_for_the_backward_pass_cannot_be_differentiated(int output)
     {
         var t = new TestGraph(2);
         var x = t.Input("x", [1, 2, 3]);
-        var (_, _, lse) = FusedOps.AddNextTokenLogprobs(t.Graph, x, t.IntInput("targets", [1, 2], [0, 1]));
-        var loss = t.Op("ReduceSum", [lse], Attr.Int("keepdims", 0));
+        var node = FusedOps.AddNextTokenLogprobs(t.Graph, x, t.IntInput("targets", [1, 2], [0, 1]));
+        var loss = t.Op("ReduceSum", [output == 2 ? node.LogSoftmax : node.Softmax], Attr.Int("keepdims", 0));
         var error = Assert.Throws<UnsupportedGradientException>(() => GradientBuilder.AddGradients(t.Model(loss), loss, [x]));
-        Assert.Contains("logsumexp", error.Message);
+        Assert.Contains("kept for the backward pass", error.Message);
     }
 
     /// <summary>log p[target], −Σ p log p and log Σ exp x of one row, in double precision, p by the definition.</summary>

@@ -12,21 +12,22 @@ internal static class FusedRules
     };
 
     /// <summary>
-    /// With a = g_logprob, b = g_entropy, p = softmax(x), lse = logsumexp(x), H the entropy:
-    /// ∂logprob/∂x = onehot − p and ∂H/∂x = −p·(x − lse + H), so
-    /// dx = onehot·a + p·(−b·x − (a + b·(H − lse))). Only p, b·x and the sum have the logits' size; the per-token
-    /// coefficients are formed first, and the one-hot term is a ScatterElements of a into the result.
+    /// With a = g_logprob, b = g_entropy, log p the fused op's log_softmax output and H the entropy:
+    /// ∂logprob/∂x = onehot − p and ∂H/∂x = −p·(log p + H), so dx = onehot·a + p·(−b·log p − (a + b·H)). Only p,
+    /// b·log p and the sum have the logits' size; the per-token coefficients are formed first, and the one-hot term is
+    /// a ScatterElements of a into the result. log p and p come from the forward pass.
     /// </summary>
     private static readonly GradientRule NextTokenLogprobs = GradientRule.OnFirstInput(c =>
     {
         var e = c.Emit;
         string? a = c.GradOrNull(0), b = c.GradOrNull(1);
-        if (c.GradOrNull(2) is not null)
-            throw c.Unsupported("the logsumexp output is for the backward pass only and cannot be differentiated");
+        if (c.GradOrNull(2) is not null || c.GradOrNull(3) is not null)
+            throw c.Unsupported("the log_softmax and softmax outputs are kept for the backward pass only and cannot be differentiated");
         if (a is null && b is null) return;
         var lastAxis = e.Ints(-1);
         string Unsqueezed(string value) => e.Op("Unsqueeze", [value, lastAxis]);
-        var p = e.Op("Softmax", [c.X(0)], Attr.Int("axis", -1));
+        var logp = c.Y(2);
+        var p = c.Y(3);
         string scaled;
         if (b is null)
         {
@@ -34,9 +35,9 @@ internal static class FusedRules
         }
         else
         {
-            var entropyTerm = e.Mul(b, e.Sub(c.Y(1), c.Y(2)));
+            var entropyTerm = e.Mul(b, c.Y(1));
             var coefficient = a is null ? entropyTerm : e.Op("Add", [a, entropyTerm]);
-            var inner = e.Op("Add", [e.Mul(c.X(0), Unsqueezed(e.Neg(b))), Unsqueezed(e.Neg(coefficient))]);
+            var inner = e.Op("Add", [e.Mul(logp, Unsqueezed(e.Neg(b))), Unsqueezed(e.Neg(coefficient))]);
             scaled = e.Mul(p, inner);
         }
         if (a is not null)
