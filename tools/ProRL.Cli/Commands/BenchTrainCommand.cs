@@ -32,6 +32,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--threads <N>"), Description("ONNX Runtime intra-op threads (0 = one per core).")] public int Threads { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
 
+        [CommandOption("--recompute <MODE>"), Description("none (default) or layers (with --model or --preset; built artifacts keep their own mode).")]
+        public string Recompute { get; init; } = "none";
+
         public override ValidationResult Validate()
         {
             if (new[] { Model, Artifacts, Preset }.Count(v => !string.IsNullOrWhiteSpace(v)) != 1)
@@ -40,6 +43,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 return ValidationResult.Error($"--preset '{p}' is unknown (allowed: {string.Join(", ", ProRL.Rollout.ModelGeneration.DecoderSpec.PresetNames)}).");
             if (Batch < 1 || Length < 2) return ValidationResult.Error("--batch must be ≥ 1 and --length ≥ 2.");
             if (Repeats < 1 || Warmup < 0 || Threads < 0) return ValidationResult.Error("--repeats must be ≥ 1, --warmup and --threads ≥ 0.");
+            try { ArtifactsBuildCommand.LossSettings.ParseRecompute(Recompute, "--recompute"); }
+            catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
+            if (Artifacts is not null && !Recompute.Equals("none", StringComparison.OrdinalIgnoreCase))
+                return ValidationResult.Error("--recompute applies when the artifacts are built here (--model or --preset); built artifacts keep the mode they were built with.");
             return ValidationResult.Success();
         }
     }
@@ -68,7 +75,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     private static int Measure(Settings settings, string? model, CancellationToken cancellationToken)
     {
         var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads };
-        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options);
+        var recompute = ArtifactsBuildCommand.LossSettings.ParseRecompute(settings.Recompute, "--recompute");
+        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, recompute);
         // Token ids are drawn below the vocabulary size: the embedding's rows, or with tied embeddings stored as the LM
         // head ([hidden, vocab], as the builder writes them) its columns.
         var embedding = session.Parameters.FirstOrDefault(p => p.Name.Contains("embed", StringComparison.Ordinal) && p.Shape.Length == 2)
@@ -104,6 +112,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         double median = Median(train);
         var table = new Table().AddColumns("measure", "value");
         table.AddRow("batch × length", $"{settings.Batch} × {settings.Length} = {tokens} tokens");
+        table.AddRow("recompute", session.Manifest.Recompute.ToString().ToLowerInvariant());
         table.AddRow("parameters (dense, for FLOPs)", dense.ToString("N0", CultureInfo.InvariantCulture));
         table.AddRow("forward + backward (median)", $"{median * 1e3:F1} ms");
         table.AddRow("tokens/s", (tokens / median).ToString("F0", CultureInfo.InvariantCulture));
@@ -116,9 +125,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         return 0;
     }
 
-    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options)
+    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, ProRL.Training.Autodiff.RecomputeMode recompute)
     {
-        var a = ArtifactsBuilder.Build(model);
+        var a = ArtifactsBuilder.Build(model, new ArtifactsOptions { Training = new TrainingGraphOptions { Recompute = recompute } });
+        if (a.Manifest.RecomputeNote is { } note) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
         return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.OptimizerBytes(), a.Checkpoint, options);
     }
 

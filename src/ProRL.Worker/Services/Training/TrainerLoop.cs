@@ -25,7 +25,7 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>The option sections the trainer reads.</summary>
 public sealed record TrainerConfiguration(
     ModelOptions Model, RunOptions Run, RolloutOptions Rollout, AlgorithmOptions Algorithm, OptimizerOptions Optimizer,
-    TasksOptions Tasks, SftOptions Sft);
+    TasksOptions Tasks, SftOptions Sft, TrainingOptions? Training = null);
 
 /// <summary>
 /// The trainer's step loop (DESIGN §6–§7): order rollouts for the step, collect the scored groups (drawing more while
@@ -62,7 +62,12 @@ public sealed class TrainerLoop : IDisposable
         _exchange = new TrainerExchange(_store);
         _modelHash = VersionManifest.Compute(_c.Model.Path, 0).ContentHash();
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
-            new TrainingGraphOptions { Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout) });
+            new TrainingGraphOptions
+            {
+                Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout),
+                Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None,
+            });
+        WarnIfRecomputeNotApplied(artifacts);
         _session = TrainingSession.Open(artifacts, SessionOptions());
         long pad = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
         _updater = new PolicyUpdater(_session, TrainerSettings.Update(_c.Algorithm, _c.Rollout, _c.Optimizer, pad));
@@ -118,7 +123,8 @@ public sealed class TrainerLoop : IDisposable
         if (_c.Sft.Steps <= 0 || _step > 0) return;
         var watch = Stopwatch.StartNew();
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
-            new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy });
+            new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy, Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None });
+        WarnIfRecomputeNotApplied(artifacts);
         using var ce = TrainingSession.Open(artifacts, SessionOptions());
         using var tokenizer = new RolloutEngine(new RolloutEngineOptions
         {
@@ -148,6 +154,14 @@ public sealed class TrainerLoop : IDisposable
     }
 
     /// <summary>The warm-up's last commit: reference v<see cref="Step"/>, a copy of the warmed-up policy of that version.</summary>
+    /// <summary>Training:Recompute=layers on a decoder whose layers cannot be found builds without it: say so once.</summary>
+    private void WarnIfRecomputeNotApplied(string artifacts)
+    {
+        if (_c.Training?.RecomputeMode != ProRL.Training.Autodiff.RecomputeMode.Layers) return;
+        var manifest = ArtifactsManifest.Load(Path.Combine(artifacts, ArtifactsManifest.FileName));
+        if (manifest.RecomputeNote is { } note) _logger.LogWarning("Training:Recompute=layers: {Note}; training without recomputation", note);
+    }
+
     private void CommitWarmUpReference()
     {
         var source = _store.Policy.TryOpen(_step, VerifyLevel.Checksums, out var problem) ?? throw new RunDirectoryException($"policy v{_step}: {problem}");

@@ -20,6 +20,7 @@ public sealed class TrainerService(
     IOptions<OptimizerOptions> optimizer,
     IOptions<TasksOptions> tasks,
     IOptions<SftOptions> sft,
+    IOptions<TrainingOptions> training,
     IHostApplicationLifetime lifetime,
     ILogger<TrainerService> logger) : BackgroundService
 {
@@ -27,7 +28,7 @@ public sealed class TrainerService(
     {
         if (!services.Value.Trainer) return;
         await Task.Yield(); // let the other services start while the artifacts build
-        var configuration = new TrainerConfiguration(model.Value, run.Value, rollout.Value, algorithm.Value, optimizer.Value, tasks.Value, sft.Value);
+        var configuration = new TrainerConfiguration(model.Value, run.Value, rollout.Value, algorithm.Value, optimizer.Value, tasks.Value, sft.Value, training.Value);
         try
         {
             using var loop = await Task.Run(() => new TrainerLoop(configuration, logger), stoppingToken);
