@@ -11,7 +11,9 @@ public sealed record EvalHeadValues(string Logprobs, string Entropy);
 /// <summary>
 /// The eval head on a decoder's logits [B, T, V]: the log-probability of each next token under
 /// log_softmax(logits[:, :−1] / temperature), and the entropy of that distribution. The temperature is a runtime scalar
-/// input so that the trainer's log-probabilities match the rollout engine's at its sampling temperature.
+/// input so that the trainer's log-probabilities match the rollout engine's at its sampling temperature. The head is one
+/// <see cref="FusedOps.NextTokenLogprobs"/> node: differentiate the graph first, then <see cref="FusedOps.Lower"/> it
+/// before it is saved or run (<see cref="Artifacts.TrainingGraphBuilder"/> does both).
 /// </summary>
 public static class EvalHead
 {
