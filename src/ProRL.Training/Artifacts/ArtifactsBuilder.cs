@@ -1,6 +1,7 @@
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;
 using ProRL.Onnx.Tensors;
+using ProRL.Training.Autodiff;
 using ProRL.Training.Heads;
 using ProRL.Training.Optimizer;
 
@@ -65,7 +66,7 @@ public static partial class ArtifactsBuilder
         var notDecayed = parameters.Where(p => options.ExcludeFromWeightDecay?.Invoke(p) == true).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
         var eval = TrainingGraphBuilder.BuildEval(decoder, parameters);
-        var training = TrainingGraphBuilder.BuildTraining(decoder, parameters, options.Training);
+        var training = TrainingGraphBuilder.BuildTraining(decoder, parameters, options.Training, out var recomputation);
         var optimizer = AdamWGraph.Build(parameters, notDecayed);
         var checkpoint = Checkpoint.Initial(parameters.Select(p => decoder.Graph.Initializer(p.Name)!));
         var manifest = new ArtifactsManifest
@@ -75,6 +76,8 @@ public static partial class ArtifactsBuilder
             Head = options.Training.Head,
             PolicyLoss = options.Training.PolicyLoss,
             AccumulateGradients = options.Training.AccumulateGradients,
+            Recompute = recomputation is { Applied: true } ? RecomputeMode.Layers : RecomputeMode.None,
+            RecomputeNote = recomputation is { Applied: false } r ? $"layer recomputation not applied: {r.NotApplied}" : null,
             Parameters = [.. parameters.Select(p => new ManifestParameter(p.Name, p.Shape,
                 (sourceTypes?.GetValueOrDefault(p.Name, TensorDataType.Float) ?? TensorDataType.Float).ToString()))],
             NotDecayed = [.. notDecayed.Order(StringComparer.Ordinal)],

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.IO;
+using ProRL.Training.Autodiff;
 using ProRL.Training.Heads;
 
 namespace ProRL.Training.Artifacts;
@@ -39,6 +40,10 @@ public sealed record ArtifactsManifest
     public LossHeadKind Head { get; init; }
     public PolicyLossHeadOptions PolicyLoss { get; init; } = new();
     public bool AccumulateGradients { get; init; }
+    /// <summary>The recomputation the training graph does (none when layers were asked for but not found).</summary>
+    public RecomputeMode Recompute { get; init; }
+    /// <summary>Why layer recomputation was asked for and not applied; null otherwise.</summary>
+    public string? RecomputeNote { get; init; }
     public ManifestParameter[] Parameters { get; init; } = [];
     /// <summary>Parameters the AdamW graph does not decay.</summary>
     public string[] NotDecayed { get; init; } = [];

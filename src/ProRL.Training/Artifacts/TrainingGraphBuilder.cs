@@ -26,6 +26,13 @@ public sealed record TrainingGraphOptions
     /// gradients add up in buffers that never leave the device. Off: <c>p.grad</c> is the micro-batch's gradient alone.
     /// </summary>
     public bool AccumulateGradients { get; init; } = true;
+
+    /// <summary>
+    /// <see cref="RecomputeMode.Layers"/>: gradient checkpointing by decoder layer (<see cref="LayerRecomputation"/>),
+    /// less activation memory for one more forward pass of the layers. Falls back to none, saying why, when the
+    /// decoder's layers cannot be found.
+    /// </summary>
+    public RecomputeMode Recompute { get; init; } = RecomputeMode.None;
 }
 
 /// <summary>
@@ -71,8 +78,17 @@ public static class TrainingGraphBuilder
     }
 
     /// <summary>The training graph: eval head + loss head + gradients of <c>loss</c> for every parameter.</summary>
-    public static OnnxModel BuildTraining(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, TrainingGraphOptions options)
+    public static OnnxModel BuildTraining(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, TrainingGraphOptions options) =>
+        BuildTraining(decoder, parameters, options, out _);
+
+    /// <summary>
+    /// As <see cref="BuildTraining(OnnxModel, IReadOnlyList{ParameterSpec}, TrainingGraphOptions)"/>; with
+    /// <see cref="RecomputeMode.Layers"/>, <paramref name="recomputation"/> says what was recomputed (or why nothing was).
+    /// </summary>
+    public static OnnxModel BuildTraining(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, TrainingGraphOptions options,
+        out RecomputationReport? recomputation)
     {
+        const string gradientPrefix = "grad";
         var model = PrepareDecoder(decoder, parameters, out var h);
         model.Graph.Outputs.Clear();
         var eval = EvalHead.Append(h, Logits, InputIds, asOutputs: false);
@@ -80,8 +96,12 @@ public static class TrainingGraphBuilder
         else CrossEntropyHead.Append(h, eval);
 
         var names = parameters.Select(p => p.Name).ToList();
+        var forwardNodes = model.Graph.Nodes.ToList();
         var gradients = GradientBuilder.AddGradients(model, PolicyLossHead.Loss, names,
-            new GradientOptions { ModelName = "training_model" });
+            new GradientOptions { ModelName = "training_model", NodePrefix = gradientPrefix });
+        recomputation = options.Recompute == RecomputeMode.Layers
+            ? LayerRecomputation.Apply(model, forwardNodes, gradientPrefix)
+            : null;
         foreach (var p in parameters)
         {
             var shape = p.Shape.Select(d => (Dim)d).ToArray();
@@ -119,6 +139,7 @@ public static class TrainingGraphBuilder
 
     private static OnnxModel Finish(OnnxModel model)
     {
+        FusedOps.Lower(model);
         model.Graph.RemoveUnused();
         model.Graph.TopologicalSort();
         return model;

@@ -95,6 +95,8 @@ public static class GradientCheck
         var backward = work.Clone();
         var grads = GradientBuilder.AddGradients(backward, scalarLoss, wrt);
         backward = WithOutputs(backward, [scalarLoss, .. wrt.Select(w => grads[w])]);
+        foreach (var runnable in new[] { forward, backward })
+            if (FusedOps.Lower(runnable) > 0) runnable.Graph.RemoveUnused();
 
         using var forwardSession = new InferenceSession(OnnxModelIO.ToBytes(forward));
         using var backwardSession = new InferenceSession(OnnxModelIO.ToBytes(backward));

@@ -87,6 +87,7 @@ internal sealed class ShapeInference
     /// <summary>Infers (and records) the outputs of a node; used for forward nodes and for emitted gradient nodes.</summary>
     public void Infer(Node node)
     {
+        if (FusedOps.IsFused(node)) { InferFused(node); return; }
         if (!node.IsStandard) return;
         if (node.OpType == "Constant") { InferConstant(node); return; }
         var result = InferStandard(node);
@@ -100,6 +101,15 @@ internal sealed class ShapeInference
                 ? new(declared.Type ?? result[i].Type, declared.Dims ?? result[i].Dims)
                 : result[i];
         }
+    }
+
+    /// <summary>NextTokenLogprobs: per-row logprob and entropy (x's shape without its last axis), log_softmax and softmax like x.</summary>
+    private void InferFused(Node node)
+    {
+        var x = this[node.Inputs[0]];
+        var perRow = x.Dims is { Length: > 0 } d ? d[..^1] : null;
+        for (int i = 0; i < node.Outputs.Count; i++)
+            if (node.Outputs[i].Length > 0) _shapes[node.Outputs[i]] = new(x.Type, i < 2 ? perRow : x.Dims);
     }
 
     private void InferConstant(Node node)

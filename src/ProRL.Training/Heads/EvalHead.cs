@@ -1,4 +1,5 @@
 using ProRL.Onnx.Graph;
+using ProRL.Training.Autodiff;
 
 namespace ProRL.Training.Heads;
 
@@ -10,7 +11,9 @@ public sealed record EvalHeadValues(string Logprobs, string Entropy);
 /// <summary>
 /// The eval head on a decoder's logits [B, T, V]: the log-probability of each next token under
 /// log_softmax(logits[:, :−1] / temperature), and the entropy of that distribution. The temperature is a runtime scalar
-/// input so that the trainer's log-probabilities match the rollout engine's at its sampling temperature.
+/// input so that the trainer's log-probabilities match the rollout engine's at its sampling temperature. The head is one
+/// <see cref="FusedOps.NextTokenLogprobs"/> node: differentiate the graph first, then <see cref="FusedOps.Lower"/> it
+/// before it is saved or run (<see cref="Artifacts.TrainingGraphBuilder"/> does both).
 /// </summary>
 public static class EvalHead
 {
@@ -28,17 +31,17 @@ public static class EvalHead
     public static EvalHeadValues Append(HeadGraph h, string logits, string inputIds, bool asOutputs = true)
     {
         var temperature = h.Input(Temperature);
-        // Position t predicts token t+1: drop the last position's logits and the first token.
-        var predicting = h.Op("Slice", logits, h.Ints("starts", 0), h.Ints("ends", -1), h.Ints("axes", 1));
+        // Position t predicts token t+1. Every position is scored (the last one against a pad target) and the per-token
+        // results are sliced afterwards, so that no copy of the [B, T, V] logits is made for the slice.
         var targets = h.Op("Slice", inputIds, h.Ints("starts", 1), h.Ints("ends", long.MaxValue), h.Ints("axes", 1));
-        var scaled = h.Div(predicting, temperature);
-        var logDistribution = h.Op("LogSoftmax", [scaled], Attr.Int("axis", -1));
-        var targetIndex = h.Op("Unsqueeze", targets, h.Ints("axes", 2));
-        var picked = h.Op("GatherElements", [logDistribution, targetIndex], Attr.Int("axis", 2));
-        var logprobs = h.Op("Squeeze", picked, h.Ints("axes", 2));
-        // H = −Σ p·log p, with p = exp(log p) so that one LogSoftmax serves both values.
-        var plogp = h.Mul(h.Exp(logDistribution), logDistribution);
-        var entropy = h.Neg(h.ReduceSum(plogp, 2));
+        var paddedTargets = h.Op("Pad", targets, h.Ints("pads", 0, 0, 0, 1));
+        var scaled = h.Div(logits, temperature);
+        // The fused op (lowered after differentiation) differentiates the head as one node: see FusedOps.
+        var (allLogprobs, allEntropies, _, _) = FusedOps.AddNextTokenLogprobs(h.Graph, scaled, paddedTargets);
+        string DropLast(string perPosition) =>
+            h.Op("Slice", perPosition, h.Ints("starts", 0), h.Ints("ends", -1), h.Ints("axes", 1));
+        var logprobs = DropLast(allLogprobs);
+        var entropy = DropLast(allEntropies);
         if (!asOutputs) return new EvalHeadValues(logprobs, entropy);
         return new EvalHeadValues(h.Output(logprobs, Logprobs, TokenShape), h.Output(entropy, Entropy, TokenShape));
     }

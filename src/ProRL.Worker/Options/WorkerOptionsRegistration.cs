@@ -30,6 +30,7 @@ public static class WorkerOptionsRegistration
         Add<ServicesOptions, ServicesOptionsValidator>(services, configuration);
         Add<SandboxOptions, SandboxOptionsValidator>(services, configuration);
         Add<SftOptions, SftOptionsValidator>(services, configuration);
+        Add<TrainingOptions, TrainingOptionsValidator>(services, configuration);
         Add<ShutdownOptions, ShutdownOptionsValidator>(services, configuration);
         Add<ReportingOptions, ReportingOptionsValidator>(services, configuration);
         Add<TelemetryOptions, TelemetryOptionsValidator>(services, configuration);

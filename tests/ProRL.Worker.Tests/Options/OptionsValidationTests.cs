@@ -50,6 +50,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Algorithm:Advantage", "ppo", "grpo, dr-grpo, reinforce++-baseline, rloo")]
     [InlineData("Algorithm:LossAggregation", "sum", "token-mean, seq-mean-token-mean, seq-mean-token-sum-norm")]
     [InlineData("Model:ExecutionProvider", "rocm", "cpu, cuda")]
+    [InlineData("Training:Recompute", "blocks", "none, layers")]
     public async Task Value_outside_an_enumeration_is_refused_listing_the_allowed_values(string option, string value, string allowed)
     {
         var problem = await SingleProblem($"--{option}={value}");

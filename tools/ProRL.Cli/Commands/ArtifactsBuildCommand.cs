@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using ProRL.Algorithms.Loss;
 using ProRL.Training.Artifacts;
+using ProRL.Training.Autodiff;
 using ProRL.Training.Heads;
 using Spectre.Console.Cli;
 using Spectre.Console;
@@ -38,6 +39,9 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
         [CommandOption("--no-accumulate"), Description("Training graph outputs each micro-batch's gradient alone (no grad_in + grad).")]
         public bool NoAccumulate { get; init; }
 
+        [CommandOption("--recompute <MODE>"), Description("none (default) or layers: recompute each decoder layer's forward in the backward pass (less activation memory, one more forward pass).")]
+        public string Recompute { get; init; } = "none";
+
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required.");
@@ -62,8 +66,12 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
                 Head = Parse<LossHeadKind>(Head, "--head", ["policy", "cross-entropy"]),
                 PolicyLoss = loss,
                 AccumulateGradients = !NoAccumulate,
+                Recompute = ParseRecompute(Recompute, "--recompute"),
             };
         }
+
+        /// <summary>none or layers (shared with `bench train`).</summary>
+        public static RecomputeMode ParseRecompute(string value, string option) => Parse<RecomputeMode>(value, option, ["none", "layers"]);
 
         /// <summary>Kebab-case names in enum order (so "k3" is the fourth KlEstimator value).</summary>
         private static T Parse<T>(string value, string option, string[] names) where T : struct, Enum
@@ -98,6 +106,7 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
             ? $"policy: kl {m.PolicyLoss.KlEstimator}, {m.PolicyLoss.Aggregation}, dual clip {m.PolicyLoss.DualClip}, entropy in loss {m.PolicyLoss.EntropyInLoss}"
             : "cross-entropy");
         table.AddRow("training graph", $"{artifacts.TrainingModel.Graph.Nodes.Count:N0} nodes, {m.TrainingModel.Inputs.Length} inputs, {m.TrainingModel.Outputs.Length} outputs");
+        table.AddRow("recompute", Markup.Escape(m.RecomputeNote ?? m.Recompute.ToString().ToLowerInvariant()));
         table.AddRow("built in", $"{clock.Elapsed.TotalSeconds:F1} s");
         AnsiConsole.Write(table);
         return 0;

@@ -34,6 +34,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--arena"), Description("Turn ONNX Runtime's CPU memory arena on (off by default, as in the worker).")]
         public bool Arena { get; init; }
 
+        [CommandOption("--recompute <MODE>"), Description("none (default) or layers (with --model or --preset; built artifacts keep their own mode).")]
+        public string Recompute { get; init; } = "none";
+
         public override ValidationResult Validate()
         {
             if (new[] { Model, Artifacts, Preset }.Count(v => !string.IsNullOrWhiteSpace(v)) != 1)
@@ -42,6 +45,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 return ValidationResult.Error($"--preset '{p}' is unknown (allowed: {string.Join(", ", ProRL.Rollout.ModelGeneration.DecoderSpec.PresetNames)}).");
             if (Batch < 1 || Length < 2) return ValidationResult.Error("--batch must be ≥ 1 and --length ≥ 2.");
             if (Repeats < 1 || Warmup < 0 || Threads < 0) return ValidationResult.Error("--repeats must be ≥ 1, --warmup and --threads ≥ 0.");
+            try { ArtifactsBuildCommand.LossSettings.ParseRecompute(Recompute, "--recompute"); }
+            catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
+            if (Artifacts is not null && !Recompute.Equals("none", StringComparison.OrdinalIgnoreCase))
+                return ValidationResult.Error("--recompute applies when the artifacts are built here (--model or --preset); built artifacts keep the mode they were built with.");
             return ValidationResult.Success();
         }
     }
@@ -75,7 +82,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     private static int Measure(Settings settings, string? model, MemoryPhases memory, CancellationToken cancellationToken)
     {
         var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, CpuMemoryArena = settings.Arena };
-        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, memory);
+        var recompute = ArtifactsBuildCommand.LossSettings.ParseRecompute(settings.Recompute, "--recompute");
+        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, recompute, memory);
         memory.End("session open");
         // Token ids are drawn below the vocabulary size: the embedding's rows, or with tied embeddings stored as the LM
         // head ([hidden, vocab], as the builder writes them) its columns.
@@ -118,6 +126,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         double median = Median(train);
         var table = new Table().AddColumns("measure", "value");
         table.AddRow("batch × length", $"{settings.Batch} × {settings.Length} = {tokens} tokens");
+        table.AddRow("recompute", session.Manifest.Recompute.ToString().ToLowerInvariant());
         table.AddRow("parameters (dense, for FLOPs)", dense.ToString("N0", CultureInfo.InvariantCulture));
         table.AddRow("forward + backward (median)", $"{median * 1e3:F1} ms");
         table.AddRow("tokens/s", (tokens / median).ToString("F0", CultureInfo.InvariantCulture));
@@ -138,9 +147,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         return 0;
     }
 
-    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, MemoryPhases memory)
+    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, ProRL.Training.Autodiff.RecomputeMode recompute, MemoryPhases memory)
     {
-        var session = OpenFromArtifacts(model, options, memory);
+        var session = OpenFromArtifacts(model, options, recompute, memory);
         // The in-memory artifacts are garbage now (and no slot of this frame refers to them). The worker opens artifacts
         // from disk, streaming the checkpoint into the session's buffers, so it never holds them: collect them, so that
         // the later phases compare with it.
@@ -149,10 +158,11 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static TrainingSession OpenFromArtifacts(string model, TrainingSessionOptions options, MemoryPhases memory)
+    private static TrainingSession OpenFromArtifacts(string model, TrainingSessionOptions options, ProRL.Training.Autodiff.RecomputeMode recompute, MemoryPhases memory)
     {
-        var a = ArtifactsBuilder.Build(model);
+        var a = ArtifactsBuilder.Build(model, new ArtifactsOptions { Training = new TrainingGraphOptions { Recompute = recompute } });
         memory.End("artifacts build");
+        if (a.Manifest.RecomputeNote is { } note) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
         return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, options);
     }
 

@@ -25,7 +25,8 @@ internal static class GradientRules
         "Multinomial", "Constant", "BitShift", "Mod",
     };
 
-    public static GradientRule? Find(Node node) => node.IsStandard ? Rules.GetValueOrDefault(node.OpType) : null;
+    public static GradientRule? Find(Node node) =>
+        node.IsStandard ? Rules.GetValueOrDefault(node.OpType) : FusedOps.IsFused(node) ? FusedRules.Find(node) : null;
 
     private static Dictionary<string, GradientRule> Build()
     {

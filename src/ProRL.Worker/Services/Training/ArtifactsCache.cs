@@ -1,12 +1,13 @@
 using ProRL.Algorithms.Loss;
 using ProRL.Training.Artifacts;
+using ProRL.Training.Autodiff;
 using ProRL.Training.Heads;
 
 namespace ProRL.Worker.Services.Training;
 
 /// <summary>
 /// Training artifacts built on first use from the model folder and kept under the run directory, keyed by the model's
-/// content hash and the loss-head options, so a restart (or a second run on the same model) reuses them.
+/// content hash, the loss-head options and the recomputation mode, so a restart (or a second run on the same model) reuses them.
 /// </summary>
 public static class ArtifactsCache
 {
@@ -16,9 +17,10 @@ public static class ArtifactsCache
 
     public static string GetOrBuild(string runDirectory, string modelPath, string modelHash, TrainingGraphOptions options)
     {
-        var key = options.Head == LossHeadKind.CrossEntropy
+        var key = (options.Head == LossHeadKind.CrossEntropy
             ? "cross-entropy"
-            : $"policy-{options.PolicyLoss.KlEstimator}-{options.PolicyLoss.Aggregation}-{(options.PolicyLoss.EntropyInLoss ? "ent" : "noent")}{Normalizer(options)}".ToLowerInvariant();
+            : $"policy-{options.PolicyLoss.KlEstimator}-{options.PolicyLoss.Aggregation}-{(options.PolicyLoss.EntropyInLoss ? "ent" : "noent")}{Normalizer(options)}".ToLowerInvariant())
+            + (options.Recompute == RecomputeMode.Layers ? "-recompute-layers" : "");
         var folder = Path.Combine(runDirectory, "artifacts", $"{modelHash[..Math.Min(16, modelHash.Length)]}-{key}");
         if (File.Exists(Path.Combine(folder, ArtifactsManifest.FileName))) return folder;
         // Built in a temporary folder and renamed into place: a crash mid-build leaves nothing that looks complete.

@@ -14,7 +14,8 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>The option sections the trainer reads.</summary>
 public sealed record TrainerConfiguration(
     ModelOptions Model, RunOptions Run, RolloutOptions Rollout, AlgorithmOptions Algorithm, OptimizerOptions Optimizer,
-    TasksOptions Tasks, SftOptions Sft, ValidationOptions Validation, ReferenceResetOptions Reset, bool ValidatesHere = true);
+    TasksOptions Tasks, SftOptions Sft, ValidationOptions Validation, ReferenceResetOptions Reset, bool ValidatesHere = true,
+    TrainingOptions? Training = null);
 
 /// <summary>
 /// The trainer's step loop (DESIGN §6–§7): decide a reference reset from the committed state (<see cref="ReferenceKeeper"/>),
@@ -61,8 +62,13 @@ public sealed partial class TrainerLoop : IDisposable
         _exchange = new TrainerExchange(_store);
         _modelHash = VersionManifest.Compute(_c.Model.Path, 0).ContentHash();
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
-            new TrainingGraphOptions { Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout) });
+            new TrainingGraphOptions
+            {
+                Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout),
+                Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None,
+            });
         TrainingSession.ReleaseManagedMemory(); // a first build leaves the lowered model (4+ bytes per parameter) as garbage
+        WarnIfRecomputeNotApplied(artifacts);
         _policyArtifacts = artifacts;
         _padTokenId = ProRL.Onnx.Models.GenAiConfig.Load(Path.Combine(_c.Model.Path, "genai_config.json")).Model.PadTokenId;
         (_session, _updater) = OpenPolicySession();
@@ -118,6 +124,16 @@ public sealed partial class TrainerLoop : IDisposable
         Provider = _c.Model.ExecutionProvider == ModelOptions.Cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu,
 #endif
     };
+
+    /// <summary>
+    /// Training:Recompute=layers on a decoder whose layers cannot be found builds without it: say so once.
+    /// </summary>
+    private void WarnIfRecomputeNotApplied(string artifacts)
+    {
+        if (_c.Training?.RecomputeMode != ProRL.Training.Autodiff.RecomputeMode.Layers) return;
+        var manifest = ArtifactsManifest.Load(Path.Combine(artifacts, ArtifactsManifest.FileName));
+        if (manifest.RecomputeNote is { } note) _logger.LogWarning("Training:Recompute=layers: {Note}; training without recomputation", note);
+    }
 
     /// <summary>
     /// Bytes the next commit writes: a policy version (as large as the last one) and a trainer version (as large as the

@@ -22,6 +22,7 @@ public sealed class TrainerService(
     IOptions<SftOptions> sft,
     IOptions<ValidationOptions> validation,
     IOptions<ReferenceResetOptions> reset,
+    IOptions<TrainingOptions> training,
     IHostApplicationLifetime lifetime,
     ILogger<TrainerService> logger) : BackgroundService
 {
@@ -30,7 +31,7 @@ public sealed class TrainerService(
         if (!services.Value.Trainer) return;
         await Task.Yield(); // let the other services start while the artifacts build
         var configuration = new TrainerConfiguration(model.Value, run.Value, rollout.Value, algorithm.Value, optimizer.Value, tasks.Value, sft.Value,
-            validation.Value, reset.Value, ValidatesHere: services.Value.Validation);
+            validation.Value, reset.Value, ValidatesHere: services.Value.Validation, Training: training.Value);
         try
         {
             using var loop = await Task.Run(() => new TrainerLoop(configuration, logger), stoppingToken);

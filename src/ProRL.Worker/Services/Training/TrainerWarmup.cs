@@ -44,7 +44,8 @@ public sealed partial class TrainerLoop
         Dictionary<string, ProRL.Onnx.Tensors.Tensor> warmed;
         IReadOnlyList<double> losses;
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
-            new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy });
+            new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy, Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None });
+        WarnIfRecomputeNotApplied(artifacts);
         using (var ce = TrainingSession.Open(artifacts, SessionOptions()))
         using (var tokenizer = new RolloutEngine(new RolloutEngineOptions
         {
