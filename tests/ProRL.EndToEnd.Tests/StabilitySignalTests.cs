@@ -54,6 +54,18 @@ public class StabilitySignalTests(ITestOutputHelper output)
             .Where(e => e["type"]?.GetValue<string>() == "entropy_collapse").ToList();
         var collapse = Assert.Single(collapses);
         Assert.Equal(rows[1]["step"]!.GetValue<long>(), collapse["step"]!.GetValue<long>());
+
+        // Each step's phases are timed, and they account for its wall time without exceeding it.
+        string[] phases = ["time/reset_decision", "time/rollout_and_scoring_wait", "time/old_and_ref_logprobs", "time/forward_backward",
+            "time/optimizer", "time/export", "time/commit"];
+        foreach (var row in rows)
+        {
+            var seconds = phases.Select(p => row[p]?.GetValue<double>() ?? double.NaN).ToArray();
+            Assert.All(seconds, t => Assert.True(t >= 0, $"step {row["step"]}: a phase time is {t}"));
+            Assert.True(seconds[2] > 0 && seconds[3] > 0 && seconds[5] > 0, $"step {row["step"]}: eval, training and export must take time");
+            double step = row["step_seconds"]!.GetValue<double>();
+            Assert.True(seconds.Sum() <= step * 1.01 + 1e-3, $"step {row["step"]}: phases sum to {seconds.Sum()} s, the step took {step} s");
+        }
         Directory.Delete(root, recursive: true);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ProRL.Algorithms.Advantages;
 using ProRL.Algorithms.Length;
 using ProRL.Algorithms.Loss;
@@ -32,7 +33,14 @@ public sealed record PolicyUpdateSettings
 public sealed record PolicyUpdateResult(
     int Samples, int ResponseTokens, double MeanReward, double MeanShapedReward, double Loss, double PolicyGradientLoss,
     double Kl, double Entropy, double ClipFractionLow, double ClipFractionHigh, double GradNorm, int UpdatesApplied,
-    int UpdatesSkipped, double KlShare, double RolloutTrainerLogprobGap, IReadOnlyList<string> SkipReasons);
+    int UpdatesSkipped, double KlShare, double RolloutTrainerLogprobGap, IReadOnlyList<string> SkipReasons)
+{
+    /// <summary>Wall seconds of the update's phases (metrics `time/*`): where a step's time goes at real model sizes.</summary>
+    public UpdatePhaseSeconds Phases { get; init; } = new(0, 0, 0);
+}
+
+/// <summary>Old and reference log-probabilities (eval graph), forward + backward (training graph), AdamW steps.</summary>
+public sealed record UpdatePhaseSeconds(double Logprobs, double ForwardBackward, double Optimizer);
 
 /// <summary>
 /// The KL-controlled ProRL update: shape rewards, compute advantages, take the old-policy and reference logprobs
@@ -55,9 +63,11 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
         Telemetry.TrainingDistributions.Publish(step, advantages, samples.Select(s => s.CompletionIds.Length)); // TensorBoard histograms
 
         // Micro-batches are fixed up front; their old/reference logprobs come from the parameters as they are now.
+        var clock = Stopwatch.StartNew();
         var miniBatches = Split(Enumerable.Range(0, samples.Count).ToArray(), Math.Min(settings.MiniBatches, samples.Count));
         var plan = miniBatches.Select(mb => MicroBatchPlanner.Plan(mb, r => samples[r].Length, settings.MicroBatchSize, settings.MaxTokensPerMicroBatch)
             .Select(rows => Prepare(samples, advantages, rows)).ToList()).ToList();
+        double logprobSeconds = clock.Elapsed.TotalSeconds, forwardBackwardSeconds = 0, optimizerSeconds = 0;
 
         double loss = 0, pg = 0, kl = 0, entropy = 0, clipLow = 0, clipHigh = 0, gradNorm = 0, gap = 0;
         int applied = 0, skipped = 0, tokens = 0;
@@ -71,7 +81,9 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
                 if (micro.Packed.ResponseTokens == 0) continue;
                 // Micro-batch losses must add up to the mini-batch's, under the aggregation the graph was built with.
                 float scale = MicroBatchScale.LossScale(session.Manifest.PolicyLoss.Aggregation, micro.Counts, miniCounts);
+                clock.Restart();
                 var result = session.TrainStep(micro.Packed.Tokens, micro.Inputs, lossSettings with { LossScale = scale });
+                forwardBackwardSeconds += clock.Elapsed.TotalSeconds;
                 double w = (double)micro.Packed.ResponseTokens;
                 tokens += micro.Packed.ResponseTokens;
                 loss += w * result.Loss / scale;
@@ -82,7 +94,9 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
                 clipHigh += w * Metric(result, PolicyLossHead.ClipFractionHigh);
                 gap += w * micro.LogprobGap;
             }
+            clock.Restart();
             var opt = session.OptimizerStep(settings.Optimizer);
+            optimizerSeconds += clock.Elapsed.TotalSeconds;
             if (opt.Applied) { applied++; gradNorm += opt.GradNorm; }
             else { skipped++; reasons.Add(opt.SkipReason ?? "skipped"); }
         }
@@ -91,7 +105,10 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
         return new PolicyUpdateResult(
             samples.Count, tokens, rewards.Average(), shaped.Average(), loss / n, pg / n, kl / n, entropy / n,
             clipLow / n, clipHigh / n, applied > 0 ? gradNorm / applied : double.NaN, applied, skipped,
-            PolicyLoss.KlShare(pgTerm, klTerm), gap / n, reasons);
+            PolicyLoss.KlShare(pgTerm, klTerm), gap / n, reasons)
+        {
+            Phases = new UpdatePhaseSeconds(logprobSeconds, forwardBackwardSeconds, optimizerSeconds),
+        };
     }
 
     private sealed record MicroBatch(PackedBatch Packed, PolicyLossInputs Inputs, double LogprobGap)

@@ -16,13 +16,38 @@ namespace ProRL.Worker.Services.Training;
 /// <summary>One RL step of the trainer: the reset decision, rollouts, the update, the commit, the step's metrics.</summary>
 public sealed partial class TrainerLoop
 {
+    // Where a step's wall time goes (seconds; metrics.jsonl). Rollouts and scoring run in their own services: the trainer
+    // sees them as its wait for scored chunks.
+    public const string MetricNameTimeResetDecision = "time/reset_decision";
+    public const string MetricNameTimeRolloutWait = "time/rollout_and_scoring_wait";
+    public const string MetricNameTimeLogprobs = "time/old_and_ref_logprobs";
+    public const string MetricNameTimeForwardBackward = "time/forward_backward";
+    public const string MetricNameTimeOptimizer = "time/optimizer";
+    public const string MetricNameTimeExport = "time/export";
+    public const string MetricNameTimeCommit = "time/commit";
+
+    /// <summary>Adds the time since the last lap to a named phase (null: a phase measured elsewhere).</summary>
+    private sealed class StepPhaseClock
+    {
+        private readonly Stopwatch _watch = Stopwatch.StartNew();
+        public Dictionary<string, double> Totals { get; } = new(StringComparer.Ordinal);
+
+        public void Lap(string? phase)
+        {
+            if (phase is not null) Totals[phase] = Totals.GetValueOrDefault(phase) + _watch.Elapsed.TotalSeconds;
+            _watch.Restart();
+        }
+    }
+
     /// <summary>One RL step, from the reset decision and ordering rollouts to the commit. Returns the committed step number.</summary>
     public async Task<long> StepAsync(CancellationToken cancellationToken)
     {
         long step = _step + 1;
         var watch = Stopwatch.StartNew();
         // Between steps: the reset decision from the last commit (its KL share, validation of committed versions).
+        var phases = new StepPhaseClock();
         await _reference.DecideAsync(_step, _klShare, cancellationToken);
+        phases.Lap(MetricNameTimeResetDecision);
         long policyVersion = _store.Policy.ReadLatestPointer() ?? throw new RunDirectoryException("No committed policy version.");
         var sampling = new SamplingSpec(_c.Rollout.SamplesPerPrompt, _c.Rollout.Temperature, _c.Rollout.TopP, _c.Rollout.TopK,
             _c.Rollout.MaxNewTokens, unchecked((ulong)_c.Run.Seed));
@@ -38,6 +63,7 @@ public sealed partial class TrainerLoop
             var tasks = _mixture.Take(decision.PromptsToDraw).Select(TaskJson.ToJson).ToList();
             var ids = _exchange.PublishRequests(step, round, policyVersion, tasks, sampling, _c.Rollout.PromptsPerChunk);
             var chunks = await WaitForChunksAsync(step, ids, cancellationToken);
+            phases.Lap(MetricNameTimeRolloutWait);
             int keptBefore = kept.Count;
             foreach (var chunk in chunks)
             {
@@ -59,7 +85,9 @@ public sealed partial class TrainerLoop
         var samples = batch.SelectMany((entry, groupId) => entry.Group.Samples.Select((s, i) => new TrainingSample(
             groupId, entry.Group.PromptTokenIds, s.TokenIds, s.LogProbs, entry.Scores[i].Reward, s.FinishReason == GeneratedSample.Eos))).ToList();
         double klCoef = _kl.Coefficient;
+        phases.Lap(MetricNameTimeRolloutWait); // the batch's assembly counts with the wait it follows
         PolicyUpdateResult? update = samples.Count > 0 ? _updater.Update(samples, step, cancellationToken, klCoef) : null;
+        phases.Lap(null);
 
         cancellationToken.ThrowIfCancellationRequested(); // past this point the step is committed whole or not at all
         // The next step's coefficient follows from this step's measured KL, and is committed with the state, so that a
@@ -69,13 +97,29 @@ public sealed partial class TrainerLoop
         var state = new TrainerState(step, TrainerState.RlPhase, _mixture.Position.ToJson(), _reference.Version, next.Coefficient,
             update?.KlShare, _reference.Validation);
         // Cancellation no longer applies here: a wait for disk space ends with the commit, or with the process.
-        _disk.Retrying(() => _exchange.CommitStep(step, consumed, folder => WriteState(folder, state), folder => _session.ExportModel(_c.Model.Path, folder),
+        double exportSeconds = 0;
+        _disk.Retrying(() => _exchange.CommitStep(step, consumed, folder => WriteState(folder, state), folder =>
+            {
+                var export = Stopwatch.StartNew();
+                _session.ExportModel(_c.Model.Path, folder);
+                exportSeconds += export.Elapsed.TotalSeconds;
+            },
             Properties(TrainerState.RlPhase)), NextCommitBytes(), $"step {step} (trainer state and policy)", CancellationToken.None);
+        phases.Lap(MetricNameTimeCommit);
         _step = step;
         _kl = next;
         _klShare = state.KlShare;
         var metrics = Metrics(all, update, sampler.Counters, watch.Elapsed);
         metrics["kl_coef"] = klCoef;
+        foreach (var (name, seconds) in phases.Totals) metrics[name] = seconds;
+        metrics[MetricNameTimeCommit] -= exportSeconds; // the commit's own time: trainer state, checksums, renames
+        metrics[MetricNameTimeExport] = exportSeconds;
+        if (update is not null)
+        {
+            metrics[MetricNameTimeLogprobs] = update.Phases.Logprobs;
+            metrics[MetricNameTimeForwardBackward] = update.Phases.ForwardBackward;
+            metrics[MetricNameTimeOptimizer] = update.Phases.Optimizer;
+        }
         if (_c.Tasks.Datasets.Count > 0) metrics[MetricNameSkippedRows] = _skippedDatasetRows;
         _store.Metrics.Append(step, metrics, TrainerState.RlPhase);
         ReportEntropyCollapse(step);
