@@ -20,6 +20,8 @@ public sealed record EvaluationReport
     public required IReadOnlyDictionary<string, PassAtKSummary> Domains { get; init; }
     public required IReadOnlyDictionary<string, PassAtKSummary> Sources { get; init; }
     public required IReadOnlyList<ProblemResult> Problems { get; init; }
+    /// <summary>The best single answer given to every problem (the control a policy must beat); null in older reports.</summary>
+    public ConstantAnswerBaseline? ConstantBaseline { get; init; }
 }
 
 /// <summary>Which model was evaluated: its folder and the content hash of its weights (empty when unknown).</summary>
