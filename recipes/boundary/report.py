@@ -125,6 +125,9 @@ def markdown(args):
       "min entropy | entropy_collapse events | reference resets | last validation pass@1 |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     for name in RUNS:
+        if args.allow_missing and not os.path.isdir(run_dir(args.work, name)):
+            w(f"| {name} | not run | | | | | | | | |")
+            continue
         s = run_summary(run_dir(args.work, name))
         w(f"| {name} | {s['steps']} | {fmt(s['reward_first10'])} | {fmt(s['reward_last10'])} | {fmt(s['entropy_first'])} | "
           f"{fmt(s['entropy_last10'])} | {fmt(s['entropy_min'])} | {s['entropy_collapse_events']} | "
@@ -144,6 +147,8 @@ def fingerprint(args):
             report["model"].pop("path", None)
             result["evaluations"][f"{who}/{key}"] = report
     for name in RUNS:
+        if args.allow_missing and not os.path.isdir(run_dir(args.work, name)):
+            continue
         result["runs"][name] = run_summary(run_dir(args.work, name))
     return json.dumps(result, indent=1, sort_keys=True)
 
@@ -156,6 +161,7 @@ def main():
     parser.add_argument("--ablation-steps", type=int, required=True)
     parser.add_argument("--samples", type=int, required=True)
     parser.add_argument("--fingerprint", action="store_true")
+    parser.add_argument("--allow-missing", action="store_true", help="a partial report: RL runs not (yet) complete are listed as not run")
     args = parser.parse_args()
     print(fingerprint(args) if args.fingerprint else markdown(args))
 

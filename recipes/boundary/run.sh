@@ -25,7 +25,7 @@ SEED=7
 if [[ $MODE == quick ]]; then
   SFT_STEPS=150; RL_STEPS=100; ABLATION_STEPS=60; SAMPLES=64; PROBLEMS=12
 else
-  SFT_STEPS=300; RL_STEPS=300; ABLATION_STEPS=300; SAMPLES=256; PROBLEMS=24
+  SFT_STEPS=300; RL_STEPS=300; ABLATION_STEPS=150; SAMPLES=256; PROBLEMS=24
 fi
 
 # Skills. The base model is taught arithmetic and two logic families; RL trains on those plus two families the base
