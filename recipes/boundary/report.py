@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the boundary experiment's evaluation reports and run logs into results.md (tables) or, with --fingerprint, a
-JSON of every figure and weight hash, free of times and paths, so that two runs of the recipe can be compared byte for
-byte (the kill -9 check)."""
+JSON of every summary figure plus hashes of every per-problem result, metrics row and final weight file, free of times
+and paths, so that two runs of the recipe can be compared byte for byte (the kill -9 check)."""
 import argparse
 import hashlib
 import json
@@ -57,7 +57,10 @@ def run_summary(run):
         "entropy_collapse_events": sum(1 for e in events if e["type"] == "entropy_collapse"),
         "reference_resets": [e["step"] for e in events if e["type"] == "reference_reset"],
         "last_validation_pass@1": validations[-1]["data"]["pass@1"] if validations else None,
-        "metrics": [{k: v for k, v in m.items() if k not in ("time", "step_seconds", "tokens_per_second")} for m in metrics],
+        # Every metrics row without its wall-clock fields, hashed: equal hashes mean equal rows at every step.
+        "metrics_sha256": hashlib.sha256(json.dumps(
+            [{k: v for k, v in m.items() if k not in ("time", "step_seconds", "tokens_per_second")} for m in metrics],
+            sort_keys=True).encode()).hexdigest(),
         "final_policy_sha256": weights_hash(latest_policy(run)),
     }
 
@@ -145,6 +148,8 @@ def fingerprint(args):
             for volatile in ("created_utc",):
                 report.pop(volatile, None)
             report["model"].pop("path", None)
+            problems = report.pop("problems")
+            report["problems_sha256"] = hashlib.sha256(json.dumps(problems, sort_keys=True).encode()).hexdigest()
             result["evaluations"][f"{who}/{key}"] = report
     for name in RUNS:
         if args.allow_missing and not os.path.isdir(run_dir(args.work, name)):
