@@ -37,6 +37,21 @@ public class ConstantAnswerBaselineTests
     }
 
     [Fact]
+    public async Task Per_source_constants_know_the_family_and_beat_the_single_constant_by_hand()
+    {
+        // digit_sum answers 3, 3, 7 → "3" solves 2 of 3; arithmetic answers 5, 5, 5 → "5" solves 3 of 3.
+        // One constant for all: "5" solves 3 of 6. One per source: 5 of 6.
+        var problems = new[] { Logic("a", "3"), Logic("b", "3"), Logic("c", "7"), Math("d", "5"), Math("e", "5"), Math("f", "5") };
+        var single = await ConstantAnswerBaseline.FindAsync(problems, Scorer);
+        var bySource = await ConstantAnswerBaseline.FindPerSourceAsync(problems, Scorer);
+        Assert.Equal(("5", 0.5), (single.Answer, single.PassRate));
+        Assert.Equal(["logic:digit_sum", "math:arithmetic"], bySource.Keys);
+        Assert.Equal(("3", 2.0 / 3), (bySource["logic:digit_sum"].Answer, bySource["logic:digit_sum"].PassRate));
+        Assert.Equal(("5", 1.0), (bySource["math:arithmetic"].Answer, bySource["math:arithmetic"].PassRate));
+        Assert.Equal(5.0 / 6, ConstantAnswerBaseline.PerSourcePassRate(bySource), 12);
+    }
+
+    [Fact]
     public async Task Leaves_out_problems_whose_domain_states_no_answer()
     {
         var code = new EvaluationProblem(new TaskItem { Id = "c", Domain = TaskDomains.Code, Prompt = "p", Answer = null }, "code:samples");

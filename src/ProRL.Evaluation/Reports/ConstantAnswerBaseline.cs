@@ -48,4 +48,26 @@ public sealed record ConstantAnswerBaseline(string? Answer, int Problems, double
         }
         return best;
     }
+
+    /// <summary>The best constant answer of each source (<see cref="EvaluationProblem.Source"/>), keyed by source.</summary>
+    public static async Task<SortedDictionary<string, ConstantAnswerBaseline>> FindPerSourceAsync(IReadOnlyList<EvaluationProblem> problems,
+        RewardScorer scorer, double correctThreshold = 1.0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        var bySource = new SortedDictionary<string, ConstantAnswerBaseline>(StringComparer.Ordinal);
+        foreach (var group in problems.GroupBy(p => p.Source))
+            bySource[group.Key] = await FindAsync(group.ToList(), scorer, correctThreshold, cancellationToken).ConfigureAwait(false);
+        return bySource;
+    }
+
+    /// <summary>
+    /// Pass rate over all answerable problems when each source gets its own best constant answer: what a policy that
+    /// recognises the family and nothing else can reach.
+    /// </summary>
+    public static double PerSourcePassRate(IReadOnlyDictionary<string, ConstantAnswerBaseline> bySource)
+    {
+        ArgumentNullException.ThrowIfNull(bySource);
+        int problems = bySource.Values.Sum(b => b.Problems);
+        return problems == 0 ? 0 : bySource.Values.Sum(b => b.PassRate * b.Problems) / problems;
+    }
 }

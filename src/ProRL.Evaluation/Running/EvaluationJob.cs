@@ -55,6 +55,7 @@ public static class EvaluationJob
         report = report with
         {
             ConstantBaseline = await ConstantAnswerBaseline.FindAsync(problems, scorer, settings.CorrectThreshold, cancellationToken).ConfigureAwait(false),
+            ConstantBaselineBySource = await ConstantAnswerBaseline.FindPerSourceAsync(problems, scorer, settings.CorrectThreshold, cancellationToken).ConfigureAwait(false),
         };
 
         ReportJson.Save(report, options.ReportPath);

@@ -144,6 +144,9 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         if (result.Report.ConstantBaseline is { Answer: not null } baseline)
             AnsiConsole.MarkupLineInterpolated(
                 $"best constant answer '{baseline.Answer}' on all {baseline.Problems} answerable problems: pass rate {Format(baseline.PassRate)}, mean reward {Format(baseline.MeanReward)}");
+        if (result.Report.ConstantBaselineBySource is { Count: > 1 } bySource)
+            AnsiConsole.MarkupLineInterpolated(
+                $"best constant answer per source: pass rate {Format(ConstantAnswerBaseline.PerSourcePassRate(bySource))} ({string.Join(", ", bySource.Select(b => $"{b.Key} '{b.Value.Answer}' {Format(b.Value.PassRate)}"))})");
         AnsiConsole.MarkupLineInterpolated($"report: {result.ReportPath}");
         AnsiConsole.MarkupLineInterpolated($"plot:   {result.PlotPath}");
         return 0;
