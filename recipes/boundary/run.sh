@@ -54,6 +54,7 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 stage() {
   local name=$1 fn=$2
   if [[ -d $WORK/$name ]]; then log "skip $name (done)"; return; fi
+  if [[ -n ${BOUNDARY_ONLY:-} && " $BOUNDARY_ONLY " != *" $name "* ]]; then log "skip $name (not in BOUNDARY_ONLY)"; return; fi
   log "start $name"
   OUT="$WORK/$name.partial"
   "$fn"
@@ -153,6 +154,7 @@ stage rl-no-kl rl_no_kl
 stage rl-no-clip-higher rl_no_clip_higher
 stage rl-temperature-0.6 rl_temperature_06
 stage report report
+if [[ ! -d $WORK/report ]]; then log "stages left to run: re-run without BOUNDARY_ONLY for the report"; exit 0; fi
 rm -rf "$RESULTS.partial"; mkdir -p "$RESULTS.partial"
 cp "$WORK/report/"*.md "$WORK/report/"*.json "$WORK/report/"*.png "$WORK/report/"*.txt "$RESULTS.partial/"
 rm -rf "$RESULTS"; mv "$RESULTS.partial" "$RESULTS"
