@@ -36,6 +36,7 @@ public static class CliApp
             {
                 b.AddCommand<Commands.RunsListCommand>("list");
                 b.AddCommand<Commands.RunsShowCommand>("show");
+                b.AddCommand<Commands.RunsPlotCommand>("plot");
             });
             config.AddBranch("bench", bench =>
             {

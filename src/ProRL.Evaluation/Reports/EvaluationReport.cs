@@ -20,6 +20,13 @@ public sealed record EvaluationReport
     public required IReadOnlyDictionary<string, PassAtKSummary> Domains { get; init; }
     public required IReadOnlyDictionary<string, PassAtKSummary> Sources { get; init; }
     public required IReadOnlyList<ProblemResult> Problems { get; init; }
+    /// <summary>The best single answer given to every problem (the control a policy must beat); null in older reports.</summary>
+    public ConstantAnswerBaseline? ConstantBaseline { get; init; }
+    /// <summary>
+    /// The best single answer per source (family, sample set or file): a stronger control, which knows each problem's
+    /// family. Its overall pass rate is <see cref="ConstantAnswerBaseline.PerSourcePassRate"/>. Null in older reports.
+    /// </summary>
+    public IReadOnlyDictionary<string, ConstantAnswerBaseline>? ConstantBaselineBySource { get; init; }
 }
 
 /// <summary>Which model was evaluated: its folder and the content hash of its weights (empty when unknown).</summary>

@@ -52,6 +52,11 @@ public static class EvaluationJob
         });
         var scorer = RewardScorer.CreateDefault(new LazyCodeRunner(() => new ProcessSandbox(new ProcessSandboxOptions { Warn = log })));
         var report = await new EvaluationRunner(engine, scorer).RunAsync(problems, settings, progress, cancellationToken).ConfigureAwait(false);
+        report = report with
+        {
+            ConstantBaseline = await ConstantAnswerBaseline.FindAsync(problems, scorer, settings.CorrectThreshold, cancellationToken).ConfigureAwait(false),
+            ConstantBaselineBySource = await ConstantAnswerBaseline.FindPerSourceAsync(problems, scorer, settings.CorrectThreshold, cancellationToken).ConfigureAwait(false),
+        };
 
         ReportJson.Save(report, options.ReportPath);
         var plotPath = PlotPathFor(options.ReportPath);

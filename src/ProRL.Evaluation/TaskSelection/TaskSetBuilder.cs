@@ -22,6 +22,11 @@ public sealed record TaskSelectionOptions
     /// <summary>Generated problem i gets difficulty MinDifficulty + i mod (MaxDifficulty − MinDifficulty + 1), capped at its family's maximum.</summary>
     public int MinDifficulty { get; init; }
     public int MaxDifficulty { get; init; }
+    /// <summary>
+    /// Generate with negative seeds only. Training mixtures hand their generators seeds in [0, 2^31) (see
+    /// <c>TaskSource</c>), so these problems come from seeds that training never uses.
+    /// </summary>
+    public bool HeldOutSeeds { get; init; }
     /// <summary>Receives one line per dataset row that could not be read (those rows are left out).</summary>
     public Action<string>? Warn { get; init; }
 
@@ -97,12 +102,18 @@ public static class TaskSetBuilder
             maxDifficulty = ArithmeticGenerator.MaxDifficulty;
         }
         return Enumerable.Range(0, count).Select(i =>
-            new EvaluationProblem(generate(ProblemSeed(options.Seed, source, i), Difficulty(options, i, maxDifficulty)), source)).ToList();
+            new EvaluationProblem(generate(Seed(options, source, i), Difficulty(options, i, maxDifficulty)), source)).ToList();
     }
 
     /// <summary>Difficulties cycle through the requested range so every level is represented, capped at the family's maximum.</summary>
     internal static int Difficulty(TaskSelectionOptions options, int index, int familyMax) =>
         Math.Min(options.MinDifficulty + index % (options.MaxDifficulty - options.MinDifficulty + 1), familyMax);
+
+    private static int Seed(TaskSelectionOptions options, string source, int index) =>
+        options.HeldOutSeeds ? HeldOutSeed(ProblemSeed(options.Seed, source, index)) : ProblemSeed(options.Seed, source, index);
+
+    /// <summary>The generator seed with its sign bit set: negative, so outside the [0, 2^31) that training draws from.</summary>
+    internal static int HeldOutSeed(int seed) => seed | int.MinValue;
 
     /// <summary>A non-negative seed per (evaluation seed, source, index), independent of the other sources in the spec.</summary>
     internal static int ProblemSeed(int seed, string source, int index) =>

@@ -45,6 +45,10 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         [CommandOption("--seed <S>"), Description("Seeds both the generated problems and the sampling.")]
         public int Seed { get; init; }
 
+        [CommandOption("--held-out-seeds"),
+         Description("Generate problems from negative seeds, which training mixtures never use (they draw seeds in [0, 2^31)).")]
+        public bool HeldOutSeeds { get; init; }
+
         [CommandOption("--chat-template <NAME|FILE>"), Description("auto (the model's chat_template, raw text without one), none, chatml, llama3, or a Jinja file.")]
         public string ChatTemplate { get; init; } = "auto";
 
@@ -82,6 +86,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
                 Selection = new TaskSelectionOptions
                 {
                     ProblemsPerSource = Problems, Seed = Seed, MinDifficulty = minDifficulty, MaxDifficulty = maxDifficulty,
+                    HeldOutSeeds = HeldOutSeeds,
                 },
                 Settings = new EvaluationSettings
                 {
@@ -136,6 +141,12 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             return 1;
         }
         AnsiConsole.Write(SummaryTable(result.Report));
+        if (result.Report.ConstantBaseline is { Answer: not null } baseline)
+            AnsiConsole.MarkupLineInterpolated(
+                $"best constant answer '{baseline.Answer}' on all {baseline.Problems} answerable problems: pass rate {Format(baseline.PassRate)}, mean reward {Format(baseline.MeanReward)}");
+        if (result.Report.ConstantBaselineBySource is { Count: > 1 } bySource)
+            AnsiConsole.MarkupLineInterpolated(
+                $"best constant answer per source: pass rate {Format(ConstantAnswerBaseline.PerSourcePassRate(bySource))} ({string.Join(", ", bySource.Select(b => $"{b.Key} '{b.Value.Answer}' {Format(b.Value.PassRate)}"))})");
         AnsiConsole.MarkupLineInterpolated($"report: {result.ReportPath}");
         AnsiConsole.MarkupLineInterpolated($"plot:   {result.PlotPath}");
         return 0;

@@ -103,3 +103,53 @@ public sealed class RunsShowCommand : Command<RunsShowCommand.Settings>
         _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
     };
 }
+
+/// <summary>`prorl runs plot RUN... --metric KEY... --out PNG`: the runs' curves on shared axes, one panel per metric.</summary>
+public sealed class RunsPlotCommand : Command<RunsPlotCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<RUNS>"), Description("Run directories; each may be written LABEL=DIR to name it in the legend.")]
+        public string[] Runs { get; init; } = [];
+
+        [CommandOption("--metric <KEY>"), Description("A metrics.jsonl key, once per panel (default: entropy and reward/mean).")]
+        public string[]? Metrics { get; init; }
+
+        [CommandOption("--out <PNG>"), Description("The plot to write.")]
+        public string Out { get; init; } = "runs.png";
+
+        [CommandOption("--width <PX>")] public int Width { get; init; } = 1200;
+        [CommandOption("--height <PX>")] public int Height { get; init; } = 900;
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (settings.Width < 100 || settings.Height < 100) throw new ArgumentException($"--width and --height must be at least 100 pixels (got {settings.Width}×{settings.Height}).");
+            var runs = settings.Runs.Select(ReadRun).ToList();
+            var metrics = settings.Metrics is { Length: > 0 } m ? m : [ProRL.Worker.RunDirectory.MetricNames.Entropy, ProRL.Worker.RunDirectory.MetricNames.RewardMean];
+            ProRL.Onnx.IO.AtomicFile.WriteAllBytes(settings.Out, RunCurvesPlot.RenderPng(runs, metrics, settings.Width, settings.Height));
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 1;
+        }
+        AnsiConsole.MarkupLineInterpolated($"plot: {Path.GetFullPath(settings.Out)}");
+        return 0;
+    }
+
+    private static LabelledRun ReadRun(string argument)
+    {
+        int equals = argument.IndexOf('=');
+        var (label, directory) = equals > 0 ? (argument[..equals], argument[(equals + 1)..]) : (Path.GetFileName(Path.TrimEndingDirectorySeparator(argument)), argument);
+        var metricsPath = Path.Combine(directory, "metrics.jsonl");
+        if (!File.Exists(metricsPath)) throw new FileNotFoundException($"'{directory}' is not a run directory: it has no metrics.jsonl.", metricsPath);
+        var records = File.ReadLines(metricsPath).Where(l => l.Length > 0)
+            .Select(l => System.Text.Json.Nodes.JsonNode.Parse(l) as System.Text.Json.Nodes.JsonObject
+                         ?? throw new InvalidDataException($"'{metricsPath}' has a line that is not a JSON object."))
+            .ToList();
+        return new LabelledRun(label, records);
+    }
+}
