@@ -24,7 +24,7 @@ internal static class TrainStepComparison
         Console.WriteLine($"libtorch BLAS: {BlasProbe.Describe()}");
         try
         {
-            string sideArgs = $"--preset {presetName} --batch {batch} --seq {seq} --threads {threads} --work {work}";
+            string sideArgs = $"--preset {presetName} --batch {batch} --seq {seq} --threads {threads} --work {work} --recompute {opts.Get("recompute", "none")}";
             // ORT first: it writes the model and the reference log-probabilities the peer compares itself with.
             using var ort = SideProcess.Start("ort", sideArgs);
             using var peer = SideProcess.Start("torch", sideArgs);

@@ -27,7 +27,7 @@ internal static class TrainStepSide
         int threads = opts.GetInt("threads", Environment.ProcessorCount);
         ITrainStep step = side switch
         {
-            "ort" => new OrtTrainStep(spec, work, batch, seq, threads),
+            "ort" => new OrtTrainStep(spec, work, batch, seq, threads, opts.Get("recompute", "none")),
             "torch" => new TorchTrainStep(spec, work, batch, seq, threads),
             _ => throw new ArgumentException($"--side must be 'ort' or 'torch', got '{side}'."),
         };
@@ -68,13 +68,20 @@ internal static class TrainStepSide
     }
 
     /// <summary>The batch both sides train on: token ids and advantages from one seed.</summary>
-    public static (long[] Ids, float[] Advantages) Inputs(DecoderSpec spec, int batch, int seq)
+    public static (long[] Ids, float[] Advantages) Inputs(DecoderSpec spec, int batch, int seq, int tokenRange)
     {
         var rng = new Random(1);
-        var ids = Enumerable.Range(0, batch * seq).Select(_ => (long)rng.Next(spec.VocabSize)).ToArray();
+        var ids = Enumerable.Range(0, batch * seq).Select(_ => (long)rng.Next(tokenRange)).ToArray();
         var advantages = Enumerable.Range(0, batch * (seq - 1)).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         return (ids, advantages);
     }
+
+    /// <summary>
+    /// Ids below the tokenizer's size: rows of a padded vocabulary get −1e4 added to their logits in our graphs (they are
+    /// never sampled), which the peer does not model.
+    /// </summary>
+    public static int TokenRange(DecoderSpec spec, string work) =>
+        ProRL.Training.Session.VocabularyMask.RealTokenCount(ProRL.Onnx.Models.ModelFolder.Open(Path.Combine(work, "model"))) is int n && n < spec.VocabSize ? n : spec.VocabSize;
 
     public static string OldLogprobsPath(string work) => Path.Combine(work, "old_logprobs.f32");
 }
@@ -94,14 +101,16 @@ internal sealed class OrtTrainStep : ITrainStep
     private readonly PolicyLossInputs _inputs;
     private readonly PolicyLossSettings _settings = new() { Temperature = TrainStepSide.Temperature };
 
-    public OrtTrainStep(DecoderSpec spec, string work, int batch, int seq, int threads)
+    public OrtTrainStep(DecoderSpec spec, string work, int batch, int seq, int threads, string recompute)
     {
         string model = Path.Combine(work, "model"), artifacts = Path.Combine(work, "artifacts");
         ModelGenerator.Write(spec, model);
-        ArtifactsBuilder.Build(model).Write(artifacts);
+        var mode = recompute.Equals("layers", StringComparison.OrdinalIgnoreCase) ? ProRL.Training.Autodiff.RecomputeMode.Layers : ProRL.Training.Autodiff.RecomputeMode.None;
+        ArtifactsBuilder.Build(model, new ArtifactsOptions { Training = new TrainingGraphOptions { Recompute = mode } }).Write(artifacts);
+        TrainingSession.ReleaseManagedMemory();
         _session = TrainingSession.Open(artifacts, new TrainingSessionOptions { IntraOpThreads = threads });
         _session.SetReferenceToPolicy();
-        var (ids, advantages) = TrainStepSide.Inputs(spec, batch, seq);
+        var (ids, advantages) = TrainStepSide.Inputs(spec, batch, seq, TrainStepSide.TokenRange(spec, work));
         _tokens = TokenBatch.Unpadded(batch, seq, ids);
         var old = _session.EvalStep(_tokens, TrainStepSide.Temperature).Logprobs;
         // The peer checks it computes the same function against these.
@@ -127,7 +136,7 @@ internal sealed class TorchTrainStep : ITrainStep
     {
         torch.set_num_threads(threads);
         _decoder = new TorchDecoder(spec, OnnxModelIO.Load(Path.Combine(work, "model", "model.onnx")));
-        var (ids, advantages) = TrainStepSide.Inputs(spec, batch, seq);
+        var (ids, advantages) = TrainStepSide.Inputs(spec, batch, seq, TrainStepSide.TokenRange(spec, work));
         var old = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(TrainStepSide.OldLogprobsPath(work))).ToArray();
         _ids = torch.tensor(ids, [batch, seq]);
         _mask = torch.ones(batch, seq - 1);
@@ -136,6 +145,9 @@ internal sealed class TorchTrainStep : ITrainStep
         using (torch.no_grad())
         using (var lp = _decoder.Logprobs(_ids, TrainStepSide.Temperature))
             _maxLogprobDiff = lp.data<float>().ToArray().Zip(old, (a, b) => Math.Abs(a - b)).Max();
+        // Timing two different functions would compare nothing: refuse (the peer models the generator's Qwen2 layout only).
+        if (!(_maxLogprobDiff <= 1e-3f))
+            throw new InvalidOperationException($"libtorch's log-probabilities differ from ONNX Runtime's by up to {_maxLogprobDiff:G3}: the peer does not compute this model's function, so no timing is reported.");
         GC.Collect(); // the OnnxModel copy of the weights is garbage now; do not count it in the steps' peak
     }
 
@@ -162,7 +174,7 @@ internal static class PeakRss
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                return long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         throw new InvalidOperationException("/proc/self/status has no VmHWM line.");
     }
 
