@@ -16,9 +16,14 @@ internal sealed class TorchDecoder : IDisposable
     private readonly Dictionary<string, Tensor> _w = new();
     private readonly Tensor _cos, _sin;
 
-    public TorchDecoder(DecoderSpec spec, OnnxModel model)
+    private readonly int _realTokens;
+
+    /// <param name="realTokens">Tokens the tokenizer has: logits of rows at or past it get −1e4 added, as our graphs do for a
+    /// vocabulary padded beyond the tokenizer (those rows are never sampled).</param>
+    public TorchDecoder(DecoderSpec spec, OnnxModel model, int realTokens)
     {
         _spec = spec;
+        _realTokens = realTokens;
         foreach (var t in model.Graph.Initializers)
         {
             if (t.DataType != ProRL.Onnx.Tensors.TensorDataType.Float) continue;
@@ -81,7 +86,11 @@ internal sealed class TorchDecoder : IDisposable
         }
         residual = residual + skip!;
         var final = RmsNorm(residual, _w[$"model.layers.{_spec.Layers}.final_norm_layernorm.weight"], _spec.RmsNormEpsilon);
-        return final.matmul(_w["lm_head.MatMul.weight"]);
+        var logits = final.matmul(_w["lm_head.MatMul.weight"]);
+        if (_realTokens >= _spec.VocabSize) return logits;
+        using var mask = torch.zeros(_spec.VocabSize);
+        mask.narrow(0, _realTokens, _spec.VocabSize - _realTokens).fill_(-1e4f);
+        return logits + mask;
     }
 
     /// <summary>Next-token log-probabilities [B, T−1] at <paramref name="temperature"/>.</summary>

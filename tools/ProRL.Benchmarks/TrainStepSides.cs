@@ -135,8 +135,10 @@ internal sealed class TorchTrainStep : ITrainStep
     public TorchTrainStep(DecoderSpec spec, string work, int batch, int seq, int threads)
     {
         torch.set_num_threads(threads);
-        _decoder = new TorchDecoder(spec, OnnxModelIO.Load(Path.Combine(work, "model", "model.onnx")));
-        var (ids, advantages) = TrainStepSide.Inputs(spec, batch, seq, TrainStepSide.TokenRange(spec, work));
+        int tokens = TrainStepSide.TokenRange(spec, work);
+        _decoder = LoadDecoder(spec, work, tokens);
+        TrainingSession.ReleaseManagedMemory(); // the OnnxModel copy of the weights is garbage now
+        var (ids, advantages) = TrainStepSide.Inputs(spec, batch, seq, tokens);
         var old = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(TrainStepSide.OldLogprobsPath(work))).ToArray();
         _ids = torch.tensor(ids, [batch, seq]);
         _mask = torch.ones(batch, seq - 1);
@@ -148,8 +150,11 @@ internal sealed class TorchTrainStep : ITrainStep
         // Timing two different functions would compare nothing: refuse (the peer models the generator's Qwen2 layout only).
         if (!(_maxLogprobDiff <= 1e-3f))
             throw new InvalidOperationException($"libtorch's log-probabilities differ from ONNX Runtime's by up to {_maxLogprobDiff:G3}: the peer does not compute this model's function, so no timing is reported.");
-        GC.Collect(); // the OnnxModel copy of the weights is garbage now; do not count it in the steps' peak
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static TorchDecoder LoadDecoder(DecoderSpec spec, string work, int tokens) =>
+        new(spec, OnnxModelIO.Load(Path.Combine(work, "model", "model.onnx")), tokens); // its own frame: the model is garbage on return
 
     public void Step()
     {
