@@ -28,6 +28,7 @@ public class StabilitySignalTests(ITestOutputHelper output)
         settings["ReferenceReset:Enabled"] = "false";
         settings["Algorithm:EntropyFloor"] = "100"; // every step is under it: the event comes at the second RL step
         settings["Algorithm:EntropyCollapseSteps"] = "2";
+        settings["Training:Recompute"] = "layers"; // the worker path of layer recomputation: warm-up and RL graphs
         using (var worker = WorkerProcess.Start(settings, root))
         {
             int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
@@ -54,6 +55,13 @@ public class StabilitySignalTests(ITestOutputHelper output)
             .Where(e => e["type"]?.GetValue<string>() == "entropy_collapse").ToList();
         var collapse = Assert.Single(collapses);
         Assert.Equal(rows[1]["step"]!.GetValue<long>(), collapse["step"]!.GetValue<long>());
+
+        // Training:Recompute reached both graphs the worker built (the warm-up's and the RL head's), and was applied.
+        var manifests = Directory.GetFiles(Path.Combine(run, "artifacts"), ProRL.Training.Artifacts.ArtifactsManifest.FileName, SearchOption.AllDirectories)
+            .Select(ProRL.Training.Artifacts.ArtifactsManifest.Load).ToList();
+        Assert.Equal(2, manifests.Count);
+        Assert.All(manifests, m => Assert.Equal(ProRL.Training.Autodiff.RecomputeMode.Layers, m.Recompute));
+        Assert.All(manifests, m => Assert.Null(m.RecomputeNote));
 
         // Each step's phases are timed, and they account for its wall time without exceeding it.
         string[] phases = ["time/reset_decision", "time/rollout_and_scoring_wait", "time/old_and_ref_logprobs", "time/forward_backward",
