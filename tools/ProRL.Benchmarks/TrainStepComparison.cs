@@ -17,6 +17,8 @@ internal static class TrainStepComparison
         var spec = DecoderSpec.Preset(presetName);
         int batch = opts.GetInt("batch", 4), seq = opts.GetInt("seq", 256), repeats = opts.GetInt("repeats", 7);
         int threads = opts.GetInt("threads", Environment.ProcessorCount);
+        string recompute = opts.Get("recompute", "none");
+        if (recompute is not ("none" or "layers")) throw new ArgumentException($"--recompute must be 'none' or 'layers', got '{recompute}'.");
         var work = Path.Combine(Path.GetTempPath(), "prorl-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
         Console.WriteLine($"command: tools/ProRL.Benchmarks/run-train-bench.sh {string.Join(' ', rawArgs)}");
@@ -24,7 +26,7 @@ internal static class TrainStepComparison
         Console.WriteLine($"libtorch BLAS: {BlasProbe.Describe()}");
         try
         {
-            string sideArgs = $"--preset {presetName} --batch {batch} --seq {seq} --threads {threads} --work {work} --recompute {opts.Get("recompute", "none")}";
+            string sideArgs = $"--preset {presetName} --batch {batch} --seq {seq} --threads {threads} --work {work} --recompute {recompute}";
             // ORT first: it writes the model and the reference log-probabilities the peer compares itself with.
             using var ort = SideProcess.Start("ort", sideArgs);
             using var peer = SideProcess.Start("torch", sideArgs);

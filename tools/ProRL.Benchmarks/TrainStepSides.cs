@@ -105,7 +105,12 @@ internal sealed class OrtTrainStep : ITrainStep
     {
         string model = Path.Combine(work, "model"), artifacts = Path.Combine(work, "artifacts");
         ModelGenerator.Write(spec, model);
-        var mode = recompute.Equals("layers", StringComparison.OrdinalIgnoreCase) ? ProRL.Training.Autodiff.RecomputeMode.Layers : ProRL.Training.Autodiff.RecomputeMode.None;
+        var mode = recompute.ToLowerInvariant() switch
+        {
+            "none" => ProRL.Training.Autodiff.RecomputeMode.None,
+            "layers" => ProRL.Training.Autodiff.RecomputeMode.Layers,
+            _ => throw new ArgumentException($"--recompute must be 'none' or 'layers', got '{recompute}'."),
+        };
         ArtifactsBuilder.Build(model, new ArtifactsOptions { Training = new TrainingGraphOptions { Recompute = mode } }).Write(artifacts);
         TrainingSession.ReleaseManagedMemory();
         _session = TrainingSession.Open(artifacts, new TrainingSessionOptions { IntraOpThreads = threads });
