@@ -65,7 +65,7 @@ public static partial class ArtifactsBuilder
         }
         var notDecayed = parameters.Where(p => options.ExcludeFromWeightDecay?.Invoke(p) == true).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
-        var eval = TrainingGraphBuilder.BuildEval(decoder, parameters);
+        var eval = TrainingGraphBuilder.BuildEval(decoder, parameters, options.Training.HeadChunks);
         var training = TrainingGraphBuilder.BuildTraining(decoder, parameters, options.Training, out var recomputation);
         var optimizer = AdamWGraph.Build(parameters, notDecayed);
         var checkpoint = Checkpoint.Initial(parameters.Select(p => decoder.Graph.Initializer(p.Name)!));
@@ -78,6 +78,7 @@ public static partial class ArtifactsBuilder
             AccumulateGradients = options.Training.AccumulateGradients,
             Recompute = recomputation is { Applied: true } ? RecomputeMode.Layers : RecomputeMode.None,
             RecomputeNote = recomputation is { Applied: false } r ? $"layer recomputation not applied: {r.NotApplied}" : null,
+            HeadChunks = TrainingGraphBuilder.HeadChunksApplied(decoder, options.Training.HeadChunks),
             Parameters = [.. parameters.Select(p => new ManifestParameter(p.Name, p.Shape,
                 (sourceTypes?.GetValueOrDefault(p.Name, TensorDataType.Float) ?? TensorDataType.Float).ToString()))],
             NotDecayed = [.. notDecayed.Order(StringComparer.Ordinal)],

@@ -145,7 +145,7 @@ public static class ArtifactsCheck
     {
         var specs = TrainingGraphBuilder.TrainableParameters(decoder, t => parameters.ContainsKey(t.Name));
         var training = Float64Conversion.ToFloat64(TrainingGraphBuilder.BuildTraining(decoder, specs, options with { AccumulateGradients = false }));
-        var eval = Float64Conversion.ToFloat64(TrainingGraphBuilder.BuildEval(decoder, specs));
+        var eval = Float64Conversion.ToFloat64(TrainingGraphBuilder.BuildEval(decoder, specs, options.HeadChunks));
         using var trainingSession = new InferenceSession(OnnxModelIO.ToBytes(training));
         using var evalSession = new InferenceSession(OnnxModelIO.ToBytes(eval));
 

@@ -44,6 +44,11 @@ public sealed record ArtifactsManifest
     public RecomputeMode Recompute { get; init; }
     /// <summary>Why layer recomputation was asked for and not applied; null otherwise.</summary>
     public string? RecomputeNote { get; init; }
+    /// <summary>
+    /// The token slices of the head (<see cref="TrainingGraphOptions.HeadChunks"/>); 0 when the head reads whole logits,
+    /// because none were asked for or the logits are not a plain projection (<see cref="Heads.LogitsProjection"/>).
+    /// </summary>
+    public int HeadChunks { get; init; }
     public ManifestParameter[] Parameters { get; init; } = [];
     /// <summary>Parameters the AdamW graph does not decay.</summary>
     public string[] NotDecayed { get; init; } = [];

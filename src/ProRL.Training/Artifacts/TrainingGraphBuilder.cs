@@ -33,6 +33,12 @@ public sealed record TrainingGraphOptions
     /// decoder's layers cannot be found.
     /// </summary>
     public RecomputeMode Recompute { get; init; } = RecomputeMode.None;
+
+    /// <summary>
+    /// The eval head's token slices (<see cref="EvalHead.Append"/>): the [B, T, V] logits are made a slice at a time, in
+    /// the forward and (again) in the backward pass. 0: the whole logits, kept for the backward pass.
+    /// </summary>
+    public int HeadChunks { get; init; } = EvalHead.DefaultChunks;
 }
 
 /// <summary>
@@ -69,11 +75,11 @@ public static class TrainingGraphBuilder
     }
 
     /// <summary>The eval graph: parameters as inputs, <c>temperature</c> input, outputs <c>logprobs</c> and <c>entropy</c>.</summary>
-    public static OnnxModel BuildEval(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters)
+    public static OnnxModel BuildEval(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, int headChunks = EvalHead.DefaultChunks)
     {
         var model = PrepareDecoder(decoder, parameters, out var h);
         model.Graph.Outputs.Clear();
-        EvalHead.Append(h, Logits, InputIds);
+        EvalHead.Append(h, Logits, InputIds, chunks: headChunks);
         return Finish(model);
     }
 
@@ -91,7 +97,7 @@ public static class TrainingGraphBuilder
         const string gradientPrefix = "grad";
         var model = PrepareDecoder(decoder, parameters, out var h);
         model.Graph.Outputs.Clear();
-        var eval = EvalHead.Append(h, Logits, InputIds, asOutputs: false);
+        var eval = EvalHead.Append(h, Logits, InputIds, asOutputs: false, chunks: options.HeadChunks);
         if (options.Head == LossHeadKind.Policy) PolicyLossHead.Append(h, eval, options.PolicyLoss);
         else CrossEntropyHead.Append(h, eval);
 
@@ -113,6 +119,15 @@ public static class TrainingGraphBuilder
             h.Output(gradient, AdamWGraph.GradName(p.Name), shape);
         }
         return Finish(model);
+    }
+
+    /// <summary>The head's token slices for <paramref name="decoder"/>: <paramref name="requested"/>, or 0 when its logits are not a plain projection.</summary>
+    public static int HeadChunksApplied(OnnxModel decoder, int requested)
+    {
+        if (requested == 0) return 0;
+        var model = PrepareDecoder(decoder, [], out var h);
+        model.Graph.Outputs.Clear();
+        return LogitsProjection.Find(h.Graph, Logits) is null ? 0 : requested;
     }
 
     private static OnnxModel PrepareDecoder(OnnxModel decoder, IReadOnlyList<ParameterSpec> parameters, out HeadGraph h)

@@ -21,6 +21,14 @@ public static class FusedOps
     public const string Domain = "prorl.fused";
     public const string NextTokenLogprobs = "NextTokenLogprobs";
 
+    /// <summary>
+    /// <see cref="NextTokenLogprobs"/> of the logits (x·W + b) / temperature, computed over slices of the tokens so
+    /// that the [..., V] logits are never whole (<see cref="ProjectedHead"/>). Inputs <c>x</c> [..., H], <c>weight</c>
+    /// [H, V], <c>targets</c> [...] (int64), <c>temperature</c> (scalar), optional <c>bias</c> [V]; attribute
+    /// <c>chunks</c>; outputs <c>logprob</c> and <c>entropy</c> [...].
+    /// </summary>
+    public const string ProjectedNextTokenLogprobs = "ProjectedNextTokenLogprobs";
+
     /// <summary>Adds a <see cref="NextTokenLogprobs"/> node; returns its three outputs.</summary>
     public static (string Logprob, string Entropy, string LogSoftmax, string Softmax) AddNextTokenLogprobs(OnnxGraph graph, string x, string targets)
     {
@@ -29,6 +37,23 @@ public static class FusedOps
         graph.AddNode(NextTokenLogprobs, [x, targets], outputs, name, Domain);
         return (outputs[0], outputs[1], outputs[2], outputs[3]);
     }
+
+    /// <summary>Adds a <see cref="ProjectedNextTokenLogprobs"/> node; returns its two outputs.</summary>
+    public static (string Logprob, string Entropy) AddProjectedNextTokenLogprobs(OnnxGraph graph, string x, string weight,
+        string? bias, string targets, string temperature, int chunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        var name = graph.UniqueName(ProjectedNextTokenLogprobs);
+        string[] outputs = [graph.UniqueName($"{name}/logprob"), graph.UniqueName($"{name}/entropy")];
+        graph.AddNode(ProjectedNextTokenLogprobs, bias is null ? [x, weight, targets, temperature] : [x, weight, targets, temperature, bias],
+            outputs, name, Domain, Attr.Int("chunks", chunks));
+        return (outputs[0], outputs[1]);
+    }
+
+    internal static ProjectedHeadInputs ProjectedInputs(Node node) =>
+        new(node.Inputs[0], node.Inputs[1], node.Inputs[2], node.Inputs[3], node.Inputs.Count > 4 && node.Inputs[4].Length > 0 ? node.Inputs[4] : null);
+
+    internal static int Chunks(Node node) => (int)node.GetInt("chunks", 1);
 
     public static bool IsFused(Node node) => node.Domain == Domain;
 
@@ -43,12 +68,29 @@ public static class FusedOps
             throw new NotSupportedException($"Fused ops lower to opset 13+ forms; the model '{graph.Name}' is opset {model.OpsetVersion()}.");
         foreach (var node in fused)
         {
-            if (node.OpType != NextTokenLogprobs)
-                throw new NotSupportedException($"Unknown fused op {node.Domain}.{node.OpType} ('{node.Name}').");
-            LowerNextTokenLogprobs(graph, node);
+            if (node.OpType == NextTokenLogprobs) LowerNextTokenLogprobs(graph, node);
+            else if (node.OpType == ProjectedNextTokenLogprobs) LowerProjected(graph, node);
+            else throw new NotSupportedException($"Unknown fused op {node.Domain}.{node.OpType} ('{node.Name}').");
         }
         graph.TopologicalSort();
         return fused.Count;
+    }
+
+    private static void LowerProjected(OnnxGraph g, Node node)
+    {
+        g.RemoveNode(node);
+        var (logprob, entropy) = ProjectedHead.Forward(new GraphSink(g, node.Name), ProjectedInputs(node), Chunks(node));
+        g.AddNode("Identity", [logprob], [node.Outputs[0]], g.UniqueName(node.Name + "/logprob"));
+        g.AddNode("Identity", [entropy], [node.Outputs[1]], g.UniqueName(node.Name + "/entropy"));
+    }
+
+    /// <summary>Adds nodes straight to a graph, named under a prefix.</summary>
+    private sealed class GraphSink(OnnxGraph graph, string prefix) : IOpSink
+    {
+        public string Op(string opType, string[] inputs, params global::Onnx.AttributeProto[] attributes) =>
+            graph.OpNamed($"{prefix}/{opType}", opType, inputs, attributes);
+
+        public string Ints(params long[] values) => graph.ConstInt64s(prefix + "/const", values);
     }
 
     private static void LowerNextTokenLogprobs(OnnxGraph g, Node node)

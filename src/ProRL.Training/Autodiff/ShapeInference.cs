@@ -106,6 +106,13 @@ internal sealed class ShapeInference
     /// <summary>NextTokenLogprobs: per-row logprob and entropy (x's shape without its last axis), log_softmax and softmax like x.</summary>
     private void InferFused(Node node)
     {
+        if (node.OpType == FusedOps.ProjectedNextTokenLogprobs)
+        {
+            // logprob and entropy are per token: the targets' shape, in x's element type.
+            var perToken = new ValueShape(this[node.Inputs[0]].Type, this[node.Inputs[2]].Dims);
+            foreach (var output in node.Outputs.Where(o => o.Length > 0)) _shapes[output] = perToken;
+            return;
+        }
         var x = this[node.Inputs[0]];
         var perRow = x.Dims is { Length: > 0 } d ? d[..^1] : null;
         for (int i = 0; i < node.Outputs.Count; i++)

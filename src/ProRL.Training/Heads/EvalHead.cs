@@ -24,20 +24,37 @@ public static class EvalHead
     /// <summary>Symbolic dims of the head's per-token values.</summary>
     public static readonly Dim[] TokenShape = ["batch_size", "target_length"];
 
+    /// <summary>The default of <c>chunks</c>: the head's peak is about 3/8 of the [B, T, V] logits' size.</summary>
+    public const int DefaultChunks = 8;
+
     /// <summary>
     /// Adds the <c>temperature</c> input and the head's nodes. When <paramref name="asOutputs"/> is true the two values
-    /// are named <c>logprobs</c> and <c>entropy</c> and listed as graph outputs.
+    /// are named <c>logprobs</c> and <c>entropy</c> and listed as graph outputs. With <paramref name="chunks"/> ≥ 1 and
+    /// logits made by a <see cref="LogitsProjection"/>, the projection joins the head
+    /// (<see cref="FusedOps.ProjectedNextTokenLogprobs"/>) and the logits are only ever made a slice of tokens at a time;
+    /// with 0, or logits made otherwise, the head reads the whole logits.
     /// </summary>
-    public static EvalHeadValues Append(HeadGraph h, string logits, string inputIds, bool asOutputs = true)
+    public static EvalHeadValues Append(HeadGraph h, string logits, string inputIds, bool asOutputs = true, int chunks = DefaultChunks)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(chunks);
+        var projection = chunks > 0 ? LogitsProjection.Find(h.Graph, logits) : null;
         var temperature = h.Input(Temperature);
         // Position t predicts token t+1. Every position is scored (the last one against a pad target) and the per-token
         // results are sliced afterwards, so that no copy of the [B, T, V] logits is made for the slice.
         var targets = h.Op("Slice", inputIds, h.Ints("starts", 1), h.Ints("ends", long.MaxValue), h.Ints("axes", 1));
         var paddedTargets = h.Op("Pad", targets, h.Ints("pads", 0, 0, 0, 1));
-        var scaled = h.Div(logits, temperature);
-        // The fused op (lowered after differentiation) differentiates the head as one node: see FusedOps.
-        var (allLogprobs, allEntropies, _, _) = FusedOps.AddNextTokenLogprobs(h.Graph, scaled, paddedTargets);
+        // The fused ops (lowered after differentiation) differentiate the head as one node: see FusedOps.
+        string allLogprobs, allEntropies;
+        if (projection is not null)
+        {
+            foreach (var node in projection.Nodes) h.Graph.RemoveNode(node);
+            (allLogprobs, allEntropies) = FusedOps.AddProjectedNextTokenLogprobs(h.Graph, projection.X, projection.Weight,
+                projection.Bias, paddedTargets, temperature, chunks);
+        }
+        else
+        {
+            (allLogprobs, allEntropies, _, _) = FusedOps.AddNextTokenLogprobs(h.Graph, h.Div(logits, temperature), paddedTargets);
+        }
         string DropLast(string perPosition) =>
             h.Op("Slice", perPosition, h.Ints("starts", 0), h.Ints("ends", -1), h.Ints("axes", 1));
         var logprobs = DropLast(allLogprobs);

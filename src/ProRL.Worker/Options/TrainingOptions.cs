@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using ProRL.Training.Autodiff;
 
 namespace ProRL.Worker.Options;
@@ -17,6 +18,15 @@ public sealed class TrainingOptions : IOptionsSection
     /// </summary>
     [OneOf(RecomputeNone, RecomputeLayers)]
     public string Recompute { get; set; } = RecomputeNone;
+
+    /// <summary>
+    /// Token slices of the log-softmax head: the [B, T, V] logits are made one slice at a time, in the forward pass and
+    /// again in the backward pass, so that a large vocabulary never needs them whole (about one more head matmul of
+    /// time). 0: whole logits, kept for the backward pass. Applies when the logits are the export's plain projection
+    /// (the builder's /lm_head/MatMul); otherwise the head reads whole logits and the artifacts manifest says so.
+    /// </summary>
+    [Range(0, 1024)]
+    public int HeadChunks { get; set; } = ProRL.Training.Heads.EvalHead.DefaultChunks;
 
     public RecomputeMode RecomputeMode =>
         Recompute.Equals(RecomputeLayers, StringComparison.OrdinalIgnoreCase) ? RecomputeMode.Layers : RecomputeMode.None;

@@ -42,9 +42,13 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
         [CommandOption("--recompute <MODE>"), Description("none (default) or layers: recompute each decoder layer's forward in the backward pass (less activation memory, one more forward pass).")]
         public string Recompute { get; init; } = "none";
 
+        [CommandOption("--head-chunks <N>"), Description("Token slices of the log-softmax head (default 8): the [B, T, V] logits are made a slice at a time, and again in the backward pass. 0: whole logits, kept for the backward pass.")]
+        public int HeadChunks { get; init; } = ProRL.Training.Heads.EvalHead.DefaultChunks;
+
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required.");
+            if (HeadChunks < 0) return ValidationResult.Error($"--head-chunks {HeadChunks} must be ≥ 0.");
             try { ToOptions(); }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
@@ -67,6 +71,7 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
                 PolicyLoss = loss,
                 AccumulateGradients = !NoAccumulate,
                 Recompute = ParseRecompute(Recompute, "--recompute"),
+                HeadChunks = HeadChunks,
             };
         }
 
@@ -107,8 +112,13 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
             : "cross-entropy");
         table.AddRow("training graph", $"{artifacts.TrainingModel.Graph.Nodes.Count:N0} nodes, {m.TrainingModel.Inputs.Length} inputs, {m.TrainingModel.Outputs.Length} outputs");
         table.AddRow("recompute", Markup.Escape(m.RecomputeNote ?? m.Recompute.ToString().ToLowerInvariant()));
+        table.AddRow("logits", HeadDescription(m.HeadChunks));
         table.AddRow("built in", $"{clock.Elapsed.TotalSeconds:F1} s");
         AnsiConsole.Write(table);
         return 0;
     }
+
+    /// <summary>The manifest's head slicing in words (shared with `bench train`).</summary>
+    public static string HeadDescription(int headChunks) =>
+        headChunks > 0 ? $"{headChunks} token slices (logits never whole)" : "whole logits";
 }

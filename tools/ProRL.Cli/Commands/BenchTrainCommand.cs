@@ -37,8 +37,14 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--recompute <MODE>"), Description("none (default) or layers (with --model or --preset; built artifacts keep their own mode).")]
         public string Recompute { get; init; } = "none";
 
+        [CommandOption("--head-chunks <N>"), Description("Token slices of the log-softmax head (default 8; 0: whole logits), with --model or --preset.")]
+        public int? HeadChunks { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (HeadChunks < 0) return ValidationResult.Error($"--head-chunks {HeadChunks} must be ≥ 0.");
+            if (Artifacts is not null && HeadChunks is not null)
+                return ValidationResult.Error("--head-chunks applies when the artifacts are built here (--model or --preset); built artifacts keep their own head.");
             if (new[] { Model, Artifacts, Preset }.Count(v => !string.IsNullOrWhiteSpace(v)) != 1)
                 return ValidationResult.Error("Give exactly one of --model, --artifacts and --preset.");
             if (Preset is { } p && !ProRL.Rollout.ModelGeneration.DecoderSpec.PresetNames.Contains(p.ToLowerInvariant()))
@@ -83,7 +89,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     {
         var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, CpuMemoryArena = settings.Arena };
         var recompute = ArtifactsBuildCommand.LossSettings.ParseRecompute(settings.Recompute, "--recompute");
-        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, recompute, memory);
+        using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, new TrainingGraphOptions
+        {
+            Recompute = recompute, HeadChunks = settings.HeadChunks ?? ProRL.Training.Heads.EvalHead.DefaultChunks,
+        }, memory);
         memory.End("session open");
         // Token ids are drawn below the vocabulary size: the embedding's rows, or with tied embeddings stored as the LM
         // head ([hidden, vocab], as the builder writes them) its columns.
@@ -127,6 +136,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var table = new Table().AddColumns("measure", "value");
         table.AddRow("batch × length", $"{settings.Batch} × {settings.Length} = {tokens} tokens");
         table.AddRow("recompute", session.Manifest.Recompute.ToString().ToLowerInvariant());
+        table.AddRow("logits", ArtifactsBuildCommand.HeadDescription(session.Manifest.HeadChunks));
         table.AddRow("parameters (dense, for FLOPs)", dense.ToString("N0", CultureInfo.InvariantCulture));
         table.AddRow("forward + backward (median)", $"{median * 1e3:F1} ms");
         table.AddRow("tokens/s", (tokens / median).ToString("F0", CultureInfo.InvariantCulture));
@@ -147,9 +157,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         return 0;
     }
 
-    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, ProRL.Training.Autodiff.RecomputeMode recompute, MemoryPhases memory)
+    private static TrainingSession OpenFromModel(string model, TrainingSessionOptions options, TrainingGraphOptions graph, MemoryPhases memory)
     {
-        var session = OpenFromArtifacts(model, options, recompute, memory);
+        var session = OpenFromArtifacts(model, options, graph, memory);
         // The in-memory artifacts are garbage now (and no slot of this frame refers to them). The worker opens artifacts
         // from disk, streaming the checkpoint into the session's buffers, so it never holds them: collect them, so that
         // the later phases compare with it.
@@ -158,9 +168,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static TrainingSession OpenFromArtifacts(string model, TrainingSessionOptions options, ProRL.Training.Autodiff.RecomputeMode recompute, MemoryPhases memory)
+    private static TrainingSession OpenFromArtifacts(string model, TrainingSessionOptions options, TrainingGraphOptions graph, MemoryPhases memory)
     {
-        var a = ArtifactsBuilder.Build(model, new ArtifactsOptions { Training = new TrainingGraphOptions { Recompute = recompute } });
+        var a = ArtifactsBuilder.Build(model, new ArtifactsOptions { Training = graph });
         memory.End("artifacts build");
         if (a.Manifest.RecomputeNote is { } note) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
         return new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, options);

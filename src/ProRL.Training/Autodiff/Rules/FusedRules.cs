@@ -8,8 +8,33 @@ internal static class FusedRules
     public static GradientRule? Find(Node node) => node.OpType switch
     {
         FusedOps.NextTokenLogprobs => NextTokenLogprobs,
+        FusedOps.ProjectedNextTokenLogprobs => ProjectedNextTokenLogprobs,
         _ => null,
     };
+
+    /// <summary>
+    /// The projected head's rule emits the whole sliced backward pass (<see cref="ProjectedHead.Backward"/>): gradients
+    /// of x, the weight and the bias. Targets carry none; the temperature is a run-time setting, never trained.
+    /// </summary>
+    private static readonly GradientRule ProjectedNextTokenLogprobs = GradientRule.OnInputs([0, 1, 3, 4], c =>
+    {
+        string? a = c.GradOrNull(0), b = c.GradOrNull(1);
+        if (a is null && b is null) return;
+        if (c.Needs(3)) throw c.Unsupported("the temperature is a run-time setting and has no gradient here");
+        var inputs = FusedOps.ProjectedInputs(c.Node);
+        var (dx, dWeight, dBias) = ProjectedHead.Backward(new EmitterSink(c.Emit), inputs, FusedOps.Chunks(c.Node), a, b,
+            weight: c.Needs(1), bias: inputs.Bias is not null && c.Needs(4));
+        c.Shapes.Set(dx, c.Shapes[inputs.X]);
+        c.Give(0, dx);
+        if (dWeight is not null) c.Give(1, dWeight);
+        if (dBias is not null) c.Give(4, dBias);
+    });
+
+    private sealed class EmitterSink(GradientEmitter emit) : IOpSink
+    {
+        public string Op(string opType, string[] inputs, params global::Onnx.AttributeProto[] attributes) => emit.Op(opType, inputs, attributes);
+        public string Ints(params long[] values) => emit.Ints(values);
+    }
 
     /// <summary>
     /// With a = g_logprob, b = g_entropy, log p the fused op's log_softmax output and H the entropy:

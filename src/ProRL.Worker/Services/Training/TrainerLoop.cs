@@ -3,6 +3,7 @@ using ProRL.Algorithms.KlControl;
 using ProRL.Tasks.Datasets;
 using ProRL.Tasks.Mixture;
 using ProRL.Training.Artifacts;
+using ProRL.Training.Heads;
 using ProRL.Training.Session;
 using ProRL.Worker.Options;
 using ProRL.Worker.RunDirectory;
@@ -66,6 +67,7 @@ public sealed partial class TrainerLoop : IDisposable
             {
                 Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout),
                 Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None,
+                HeadChunks = _c.Training?.HeadChunks ?? EvalHead.DefaultChunks,
             });
         TrainingSession.ReleaseManagedMemory(); // a first build leaves the lowered model (4+ bytes per parameter) as garbage
         WarnIfRecomputeNotApplied(artifacts);
@@ -126,13 +128,16 @@ public sealed partial class TrainerLoop : IDisposable
     };
 
     /// <summary>
-    /// Training:Recompute=layers on a decoder whose layers cannot be found builds without it: say so once.
+    /// Training:Recompute=layers on a decoder whose layers cannot be found, or Training:HeadChunks on logits that are not a
+    /// plain projection, builds without it: say so once.
     /// </summary>
     private void WarnIfRecomputeNotApplied(string artifacts)
     {
-        if (_c.Training?.RecomputeMode != ProRL.Training.Autodiff.RecomputeMode.Layers) return;
         var manifest = ArtifactsManifest.Load(Path.Combine(artifacts, ArtifactsManifest.FileName));
-        if (manifest.RecomputeNote is { } note) _logger.LogWarning("Training:Recompute=layers: {Note}; training without recomputation", note);
+        if (_c.Training?.RecomputeMode == ProRL.Training.Autodiff.RecomputeMode.Layers && manifest.RecomputeNote is { } note)
+            _logger.LogWarning("Training:Recompute=layers: {Note}; training without recomputation", note);
+        if ((_c.Training?.HeadChunks ?? EvalHead.DefaultChunks) > 0 && manifest.HeadChunks == 0)
+            _logger.LogWarning("Training:HeadChunks: the model's logits are not a plain projection (x·W + b), so the head reads whole [batch, length, vocabulary] logits");
     }
 
     /// <summary>

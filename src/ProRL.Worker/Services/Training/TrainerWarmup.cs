@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ProRL.Rollout.Engine;
 using ProRL.Training.Artifacts;
+using ProRL.Training.Heads;
 using ProRL.Training.Session;
 using ProRL.Worker.RunDirectory;
 using ProRL.Worker.Services.Tasks;
@@ -44,7 +45,11 @@ public sealed partial class TrainerLoop
         Dictionary<string, ProRL.Onnx.Tensors.Tensor> warmed;
         IReadOnlyList<double> losses;
         var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
-            new TrainingGraphOptions { Head = LossHeadKind.CrossEntropy, Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None });
+            new TrainingGraphOptions
+            {
+                Head = LossHeadKind.CrossEntropy, Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None,
+                HeadChunks = _c.Training?.HeadChunks ?? EvalHead.DefaultChunks,
+            });
         WarnIfRecomputeNotApplied(artifacts);
         using (var ce = TrainingSession.Open(artifacts, SessionOptions()))
         using (var tokenizer = new RolloutEngine(new RolloutEngineOptions
