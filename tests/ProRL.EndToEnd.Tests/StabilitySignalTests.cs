@@ -29,6 +29,7 @@ public class StabilitySignalTests(ITestOutputHelper output)
         settings["Algorithm:EntropyFloor"] = "100"; // every step is under it: the event comes at the second RL step
         settings["Algorithm:EntropyCollapseSteps"] = "2";
         settings["Training:Recompute"] = "layers"; // the worker path of layer recomputation: warm-up and RL graphs
+        settings["Training:HeadChunks"] = "3"; // and of the sliced head
         using (var worker = WorkerProcess.Start(settings, root))
         {
             int exit = await worker.WaitForExitAsync(TimeSpan.FromMinutes(2));
@@ -62,6 +63,7 @@ public class StabilitySignalTests(ITestOutputHelper output)
         Assert.Equal(2, manifests.Count);
         Assert.All(manifests, m => Assert.Equal(ProRL.Training.Autodiff.RecomputeMode.Layers, m.Recompute));
         Assert.All(manifests, m => Assert.Null(m.RecomputeNote));
+        Assert.All(manifests, m => Assert.Equal(3, m.HeadChunks));
 
         // Each step's phases are timed, and they account for its wall time without exceeding it.
         string[] phases = ["time/reset_decision", "time/rollout_and_scoring_wait", "time/old_and_ref_logprobs", "time/forward_backward",
@@ -73,6 +75,12 @@ public class StabilitySignalTests(ITestOutputHelper output)
             Assert.True(seconds[2] > 0 && seconds[3] > 0 && seconds[5] > 0, $"step {row["step"]}: eval, training and export must take time");
             double step = row["step_seconds"]!.GetValue<double>();
             Assert.True(seconds.Sum() <= step * 1.01 + 1e-3, $"step {row["step"]}: phases sum to {seconds.Sum()} s, the step took {step} s");
+            if (!OperatingSystem.IsLinux()) continue;
+            // Each phase's peak resident memory: a worker process holds at least its runtime, and less than the machine.
+            double total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+            var peaks = phases.Where(p => p != "time/export").Select(p => row["peak_rss_gib/" + p["time/".Length..]]?.GetValue<double>() ?? double.NaN).ToArray();
+            Assert.All(peaks, g => Assert.True(g > 0.02 && g < total, $"step {row["step"]}: a phase's peak RSS is {g} GiB"));
+            Assert.Equal(peaks.Max(), row["peak_rss_gib"]!.GetValue<double>());
         }
         Directory.Delete(root, recursive: true);
     }

@@ -35,12 +35,15 @@ public sealed record PolicyUpdateResult(
     double Kl, double Entropy, double ClipFractionLow, double ClipFractionHigh, double GradNorm, int UpdatesApplied,
     int UpdatesSkipped, double KlShare, double RolloutTrainerLogprobGap, IReadOnlyList<string> SkipReasons)
 {
-    /// <summary>Wall seconds of the update's phases (metrics `time/*`): where a step's time goes at real model sizes.</summary>
-    public UpdatePhaseSeconds Phases { get; init; } = new(0, 0, 0);
-}
+    /// <summary>
+    /// Wall seconds and peak RSS of the update's phases (metrics `time/*`, `peak_rss_gib/*`), where a step's time and
+    /// memory go at real model sizes: <see cref="PhaseLogprobs"/>, <see cref="PhaseForwardBackward"/>, <see cref="PhaseOptimizer"/>.
+    /// </summary>
+    public PhaseMeter Phases { get; init; } = new();
 
-/// <summary>Old and reference log-probabilities (eval graph), forward + backward (training graph), AdamW steps.</summary>
-public sealed record UpdatePhaseSeconds(double Logprobs, double ForwardBackward, double Optimizer);
+    /// <summary>Old and reference log-probabilities (eval graph), forward + backward (training graph), AdamW steps.</summary>
+    public const string PhaseLogprobs = "old_and_ref_logprobs", PhaseForwardBackward = "forward_backward", PhaseOptimizer = "optimizer";
+}
 
 /// <summary>
 /// The KL-controlled ProRL update: shape rewards, compute advantages, take the old-policy and reference logprobs
@@ -63,11 +66,11 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
         Telemetry.TrainingDistributions.Publish(step, advantages, samples.Select(s => s.CompletionIds.Length)); // TensorBoard histograms
 
         // Micro-batches are fixed up front; their old/reference logprobs come from the parameters as they are now.
-        var clock = Stopwatch.StartNew();
+        var phases = new PhaseMeter();
         var miniBatches = Split(Enumerable.Range(0, samples.Count).ToArray(), Math.Min(settings.MiniBatches, samples.Count));
         var plan = miniBatches.Select(mb => MicroBatchPlanner.Plan(mb, r => samples[r].Length, settings.MicroBatchSize, settings.MaxTokensPerMicroBatch)
             .Select(rows => Prepare(samples, advantages, rows)).ToList()).ToList();
-        double logprobSeconds = clock.Elapsed.TotalSeconds, forwardBackwardSeconds = 0, optimizerSeconds = 0;
+        phases.Lap(PolicyUpdateResult.PhaseLogprobs);
 
         double loss = 0, pg = 0, kl = 0, entropy = 0, clipLow = 0, clipHigh = 0, gradNorm = 0, gap = 0;
         int applied = 0, skipped = 0, tokens = 0;
@@ -81,9 +84,9 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
                 if (micro.Packed.ResponseTokens == 0) continue;
                 // Micro-batch losses must add up to the mini-batch's, under the aggregation the graph was built with.
                 float scale = MicroBatchScale.LossScale(session.Manifest.PolicyLoss.Aggregation, micro.Counts, miniCounts);
-                clock.Restart();
+                phases.Lap(null);
                 var result = session.TrainStep(micro.Packed.Tokens, micro.Inputs, lossSettings with { LossScale = scale });
-                forwardBackwardSeconds += clock.Elapsed.TotalSeconds;
+                phases.Lap(PolicyUpdateResult.PhaseForwardBackward);
                 double w = (double)micro.Packed.ResponseTokens;
                 tokens += micro.Packed.ResponseTokens;
                 loss += w * result.Loss / scale;
@@ -94,9 +97,9 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
                 clipHigh += w * Metric(result, PolicyLossHead.ClipFractionHigh);
                 gap += w * micro.LogprobGap;
             }
-            clock.Restart();
+            phases.Lap(null);
             var opt = session.OptimizerStep(settings.Optimizer);
-            optimizerSeconds += clock.Elapsed.TotalSeconds;
+            phases.Lap(PolicyUpdateResult.PhaseOptimizer);
             if (opt.Applied) { applied++; gradNorm += opt.GradNorm; }
             else { skipped++; reasons.Add(opt.SkipReason ?? "skipped"); }
         }
@@ -107,7 +110,7 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
             clipLow / n, clipHigh / n, applied > 0 ? gradNorm / applied : double.NaN, applied, skipped,
             PolicyLoss.KlShare(pgTerm, klTerm), gap / n, reasons)
         {
-            Phases = new UpdatePhaseSeconds(logprobSeconds, forwardBackwardSeconds, optimizerSeconds),
+            Phases = phases,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ProRL.Training.Session;
 
 namespace ProRL.Cli.Commands;
 
@@ -40,39 +41,13 @@ internal sealed class MemoryPhases
         if (_perPhasePeaks) ResetHighWaterMark();
     }
 
-    public static string Gib(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F2", CultureInfo.InvariantCulture) + " GiB";
+    public static string Gib(long bytes) => ProcessMemory.Gib(bytes).ToString("F2", CultureInfo.InvariantCulture) + " GiB";
 
     private static (long Rss, long Peak) ReadStatus()
     {
-        const string status = "/proc/self/status";
-        if (File.Exists(status))
-        {
-            long rss = 0, peak = 0;
-            foreach (var line in File.ReadLines(status))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kilobytes(line);
-                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kilobytes(line);
-            }
-            return (rss, peak);
-        }
-        using var self = Process.GetCurrentProcess();
-        return (self.WorkingSet64, self.PeakWorkingSet64);
+        var reading = ProcessMemory.Read();
+        return (reading.RssBytes, reading.PeakBytes);
     }
 
-    private static long Kilobytes(string line) =>
-        long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-
-    /// <summary>Linux resets VmHWM to the current RSS when "5" is written to clear_refs.</summary>
-    private static bool ResetHighWaterMark()
-    {
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            return false;
-        }
-    }
+    private static bool ResetHighWaterMark() => ProcessMemory.ResetPeak();
 }

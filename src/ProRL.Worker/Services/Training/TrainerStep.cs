@@ -5,6 +5,7 @@ using ProRL.Algorithms.Stability;
 using ProRL.Rollout.Engine;
 using ProRL.Tasks.Datasets;
 using ProRL.Training.Batching;
+using ProRL.Training.Session;
 using ProRL.Worker.Chunks;
 using ProRL.Worker.Options;
 using ProRL.Worker.Reporting;
@@ -18,26 +19,10 @@ public sealed partial class TrainerLoop
 {
     // Where a step's wall time goes (seconds; metrics.jsonl). Rollouts and scoring run in their own services: the trainer
     // sees them as its wait for scored chunks.
-    public const string MetricNameTimeResetDecision = "time/reset_decision";
-    public const string MetricNameTimeRolloutWait = "time/rollout_and_scoring_wait";
-    public const string MetricNameTimeLogprobs = "time/old_and_ref_logprobs";
-    public const string MetricNameTimeForwardBackward = "time/forward_backward";
-    public const string MetricNameTimeOptimizer = "time/optimizer";
-    public const string MetricNameTimeExport = "time/export";
-    public const string MetricNameTimeCommit = "time/commit";
-
-    /// <summary>Adds the time since the last lap to a named phase (null: a phase measured elsewhere).</summary>
-    private sealed class StepPhaseClock
-    {
-        private readonly Stopwatch _watch = Stopwatch.StartNew();
-        public Dictionary<string, double> Totals { get; } = new(StringComparer.Ordinal);
-
-        public void Lap(string? phase)
-        {
-            if (phase is not null) Totals[phase] = Totals.GetValueOrDefault(phase) + _watch.Elapsed.TotalSeconds;
-            _watch.Restart();
-        }
-    }
+    /// <summary>Phases of a step (metrics <c>time/PHASE</c> in seconds and <c>peak_rss_gib/PHASE</c>), besides the update's own (<see cref="PolicyUpdateResult"/>).</summary>
+    public const string PhaseResetDecision = "reset_decision", PhaseRolloutWait = "rollout_and_scoring_wait", PhaseExport = "export",
+        PhaseCommit = "commit";
+    public const string MetricPrefixTime = "time/", MetricPrefixPeakRss = "peak_rss_gib/", MetricNamePeakRss = "peak_rss_gib";
 
     /// <summary>One RL step, from the reset decision and ordering rollouts to the commit. Returns the committed step number.</summary>
     public async Task<long> StepAsync(CancellationToken cancellationToken)
@@ -45,9 +30,9 @@ public sealed partial class TrainerLoop
         long step = _step + 1;
         var watch = Stopwatch.StartNew();
         // Between steps: the reset decision from the last commit (its KL share, validation of committed versions).
-        var phases = new StepPhaseClock();
+        var phases = new PhaseMeter();
         await _reference.DecideAsync(_step, _klShare, cancellationToken);
-        phases.Lap(MetricNameTimeResetDecision);
+        phases.Lap(PhaseResetDecision);
         long policyVersion = _store.Policy.ReadLatestPointer() ?? throw new RunDirectoryException("No committed policy version.");
         var sampling = new SamplingSpec(_c.Rollout.SamplesPerPrompt, _c.Rollout.Temperature, _c.Rollout.TopP, _c.Rollout.TopK,
             _c.Rollout.MaxNewTokens, unchecked((ulong)_c.Run.Seed));
@@ -63,7 +48,7 @@ public sealed partial class TrainerLoop
             var tasks = _mixture.Take(decision.PromptsToDraw).Select(TaskJson.ToJson).ToList();
             var ids = _exchange.PublishRequests(step, round, policyVersion, tasks, sampling, _c.Rollout.PromptsPerChunk);
             var chunks = await WaitForChunksAsync(step, ids, cancellationToken);
-            phases.Lap(MetricNameTimeRolloutWait);
+            phases.Lap(PhaseRolloutWait);
             int keptBefore = kept.Count;
             foreach (var chunk in chunks)
             {
@@ -85,7 +70,7 @@ public sealed partial class TrainerLoop
         var samples = batch.SelectMany((entry, groupId) => entry.Group.Samples.Select((s, i) => new TrainingSample(
             groupId, entry.Group.PromptTokenIds, s.TokenIds, s.LogProbs, entry.Scores[i].Reward, s.FinishReason == GeneratedSample.Eos))).ToList();
         double klCoef = _kl.Coefficient;
-        phases.Lap(MetricNameTimeRolloutWait); // the batch's assembly counts with the wait it follows
+        phases.Lap(PhaseRolloutWait); // the batch's assembly counts with the wait it follows
         PolicyUpdateResult? update = samples.Count > 0 ? _updater.Update(samples, step, cancellationToken, klCoef) : null;
         phases.Lap(null);
 
@@ -105,21 +90,17 @@ public sealed partial class TrainerLoop
                 exportSeconds += export.Elapsed.TotalSeconds;
             },
             Properties(TrainerState.RlPhase)), NextCommitBytes(), $"step {step} (trainer state and policy)", CancellationToken.None);
-        phases.Lap(MetricNameTimeCommit);
+        phases.Lap(PhaseCommit);
         _step = step;
         _kl = next;
         _klShare = state.KlShare;
         var metrics = Metrics(all, update, sampler.Counters, watch.Elapsed);
         metrics["kl_coef"] = klCoef;
-        foreach (var (name, seconds) in phases.Totals) metrics[name] = seconds;
-        metrics[MetricNameTimeCommit] -= exportSeconds; // the commit's own time: trainer state, checksums, renames
-        metrics[MetricNameTimeExport] = exportSeconds;
-        if (update is not null)
-        {
-            metrics[MetricNameTimeLogprobs] = update.Phases.Logprobs;
-            metrics[MetricNameTimeForwardBackward] = update.Phases.ForwardBackward;
-            metrics[MetricNameTimeOptimizer] = update.Phases.Optimizer;
-        }
+        phases.Move(PhaseCommit, PhaseExport, exportSeconds); // the commit's own time: trainer state, checksums, renames
+        if (update is not null) phases.Add(update.Phases);
+        foreach (var (phase, seconds) in phases.Seconds) metrics[MetricPrefixTime + phase] = seconds;
+        foreach (var (phase, bytes) in phases.PeakBytes) metrics[MetricPrefixPeakRss + phase] = ProcessMemory.Gib(bytes);
+        if (phases.PeakBytes.Count > 0) metrics[MetricNamePeakRss] = ProcessMemory.Gib(phases.PeakBytes.Values.Max());
         if (_c.Tasks.Datasets.Count > 0) metrics[MetricNameSkippedRows] = _skippedDatasetRows;
         _store.Metrics.Append(step, metrics, TrainerState.RlPhase);
         ReportEntropyCollapse(step);
