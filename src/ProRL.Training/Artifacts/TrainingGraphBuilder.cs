@@ -148,8 +148,30 @@ public static class TrainingGraphBuilder
             g.RemoveInitializer(p.Name);
             g.Inputs.Add(new ValueInfo(p.Name, tensor.DataType, p.Shape.Select(d => (Dim)d).ToArray()));
         }
+        GatherColumnsOfTiedEmbeddings(g);
         h = new HeadGraph(g, logits.ElementType);
         return model;
+    }
+
+    /// <summary>
+    /// A tied embedding stored as the LM head's W [H, V] is read as Gather(Transpose(W), ids): a transposed copy of W in
+    /// the forward pass and, in the backward pass, a transposed copy of its gradient. Gather(W, ids, axis 1) transposed
+    /// back is the same values, read in place, and its gradient scatters straight into W's layout.
+    /// </summary>
+    private static void GatherColumnsOfTiedEmbeddings(OnnxGraph g)
+    {
+        foreach (var gather in g.Nodes.Where(n => n is { OpType: "Gather", IsStandard: true } && n.GetInt("axis", 0) == 0).ToList())
+        {
+            if (g.Producer(gather.Inputs[0]) is not { OpType: "Transpose", IsStandard: true } transpose) continue;
+            var perm = transpose.Attribute("perm")?.Ints.ToArray();
+            if (perm is not [1, 0]) continue;
+            if (g.FindInput(gather.Inputs[1])?.Shape?.Length is not { } ids || ids < 1) continue;
+            var columns = g.OpNamed(gather.Name + "/columns", "Gather", [transpose.Inputs[0], gather.Inputs[1]], Attr.Int("axis", 1));
+            // Gather(W, ids, axis 1) is [H, ids...]: move H last.
+            var order = Enumerable.Range(1, ids).Select(i => (long)i).Append(0).ToArray();
+            g.RemoveNode(gather);
+            g.AddNode("Transpose", [columns], [gather.Outputs[0]], g.UniqueName(gather.Name + "/rows"), "", Attr.Ints("perm", order));
+        }
     }
 
     private static OnnxModel Finish(OnnxModel model)

@@ -1,3 +1,4 @@
+using ProRL.Onnx.IO;
 using ProRL.Onnx.Graph;
 using ProRL.Onnx.Tensors;
 using ProRL.Training.Autodiff.Rules;
@@ -86,6 +87,15 @@ public static class GradientBuilder
             if (accumulated.TryGetValue(value, out var done)) return done;
             if (!contributions.TryGetValue(value, out var terms)) return null;
             emitter.Scope = "accumulate";
+            if (ScatterIntoZeros(graph, terms) is { } scatter)
+            {
+                // Scatter the sparse term into the sum of the others instead of into zeros: ONNX Runtime scatters in
+                // place, so a gradient the size of an embedding is not held twice (once sparse, once summed).
+                var rest = terms.Where(t => t != scatter.Outputs[0]).ToList();
+                scatter.Inputs[0] = emitter.Sum(rest);
+                shapes.Refine(scatter.Outputs[0], shapes[value]);
+                return accumulated[value] = scatter.Outputs[0];
+            }
             var sum = emitter.Sum(terms);
             shapes.Refine(sum, shapes[value]);
             return accumulated[value] = sum;
@@ -114,6 +124,25 @@ public static class GradientBuilder
         emitter.Scope = "result";
         var gradients = wrt.Distinct().Select(w => (Wrt: w, Grad: GradientOf(w) ?? emitter.ZerosLike(w))).ToList();
         return NameGradients(graph, gradients, options, forwardNodes);
+    }
+
+    /// <summary>
+    /// Among two or more gradient terms, one that scatter-adds into zeros made for it alone (the gradient of a Gather),
+    /// or null.
+    /// </summary>
+    private static Node? ScatterIntoZeros(OnnxGraph graph, List<string> terms)
+    {
+        if (terms.Count < 2) return null;
+        foreach (var term in terms)
+        {
+            if (graph.Producer(term) is not { OpType: "ScatterND" or "ScatterElements", IsStandard: true } scatter) continue;
+            if (scatter.GetString("reduction", "none") != "add") continue;
+            if (graph.Producer(scatter.Inputs[0]) is not { OpType: "ConstantOfShape" } zeros || graph.Consumers(zeros.Outputs[0]).Count != 1) continue;
+            if (zeros.Attribute("value") is { } fill && TensorProtoConverter.FromProto(fill.T).Data.Any(b => b != 0)) continue;
+            if (terms.Count(t => t == term) != 1) continue;
+            return scatter;
+        }
+        return null;
     }
 
     /// <summary>Values on a path from a wrt value to the output (only those carry non-zero gradient).</summary>

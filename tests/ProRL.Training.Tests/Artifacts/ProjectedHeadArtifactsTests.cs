@@ -34,6 +34,29 @@ public class ProjectedHeadArtifactsTests(TinyModelFixture tiny) : IClassFixture<
         }
     }
 
+    /// <summary>
+    /// A tied embedding (the builder's Gather(Transpose(lm_head W))) is read as columns of W: neither pass makes a
+    /// transposed copy of W or of its gradient, and the gradients still match central differences in float64.
+    /// </summary>
+    [Fact]
+    public void A_tied_embedding_is_read_and_differentiated_without_transposed_copies()
+    {
+        var dir = tiny.NewDirectory("tied");
+        var folder = ProRL.Rollout.ModelGeneration.ModelGenerator.Write(
+            ProRL.Rollout.ModelGeneration.DecoderSpec.Tiny with { Seed = 5, Context = 64, TieEmbeddings = true, InitStd = 0.2f }, dir);
+        var decoder = ArtifactsBuilder.LoadTrainableDecoder(folder);
+        var specs = TrainingGraphBuilder.TrainableParameters(decoder);
+        var head = Assert.Single(specs, p => p.Name.Contains("lm_head", StringComparison.Ordinal));
+        var training = TrainingGraphBuilder.BuildTraining(decoder, specs, Policy);
+        Assert.DoesNotContain(training.Graph.Nodes, n => n.OpType == "Transpose" && n.Inputs[0] == head.Name);
+        Assert.Contains(training.Graph.Nodes, n => n.OpType == "ScatterElements" && n.Name.Contains("embed_tokens", StringComparison.Ordinal));
+
+        var artifacts = ArtifactsBuilder.FromDecoder(decoder);
+        var checks = ArtifactsCheck.CheckGradients(decoder, artifacts.Checkpoint.Parameters, Policy, folder.Config.Model.VocabSize,
+            directions: 2, perTensor: true);
+        Assert.All(checks, c => Assert.True(c.Within(1e-6), $"{c.Tensor ?? "all"}: analytic {c.Analytic}, finite difference {c.FiniteDifference}"));
+    }
+
     [Fact]
     public void Logits_made_otherwise_keep_the_whole_logits_head_and_the_manifest_says_so()
     {

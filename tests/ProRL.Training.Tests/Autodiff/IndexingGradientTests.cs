@@ -27,6 +27,41 @@ public class IndexingGradientTests
     }
 
     [Fact]
+    public void Gather_columns_of_a_matrix_accumulates_repeated_and_negative_indices()
+    {
+        // A tied embedding read as W[:, ids] (W is [hidden, vocab]); the rule scatters into W's own layout.
+        var t = new TestGraph(4);
+        var w = t.Input("w", [3, 6]);
+        var ids = t.IntInput("ids", [2, 3], [0, 2, 2, -1, 5, 0], declared: ["b", "t"]);
+        ElementwiseGradientTests.CheckVjp(t, t.Op("Gather", [w, ids], Attr.Int("axis", 1)), w);
+    }
+
+    /// <summary>
+    /// W is read by a Gather and by a MatMul: the Gather's sparse gradient is scattered into the MatMul's term rather
+    /// than into zeros and then summed (ONNX Runtime scatters in place, so no second W-sized buffer), with the same values.
+    /// </summary>
+    [Fact]
+    public void A_gathered_weight_read_elsewhere_too_scatters_into_the_other_gradient()
+    {
+        var t = new TestGraph(5);
+        var w = t.Input("w", [4, 3]);
+        var x = t.Input("x", [2, 4]);
+        var ids = t.IntInput("ids", [5], [1, 3, 3, 0, -1]);
+        var gathered = t.Op("ReduceSum", [t.Op("Mul", [t.Op("Gather", [w, ids]), t.Input("a", [5, 3])])], Attr.Int("keepdims", 0));
+        var product = t.Op("ReduceSum", [t.Op("Mul", [t.Op("MatMul", [t.Op("Transpose", [x], Attr.Ints("perm", 1, 0)), t.Op("MatMul", [x, w])]), t.Input("b", [4, 3])])], Attr.Int("keepdims", 0));
+        var loss = t.Op("Add", [gathered, product]);
+        ElementwiseGradientTests.CheckVjp(t, loss, w, x);
+
+        var model = t.Model(loss);
+        var gradient = ProRL.Training.Autodiff.GradientBuilder.AddGradients(model, loss, [w])[w];
+        var producer = model.Graph.ProducerIndex();
+        var scatter = producer[gradient];
+        while (scatter.OpType == "Identity") scatter = producer[scatter.Inputs[0]];
+        Assert.Equal("ScatterND", scatter.OpType);
+        Assert.NotEqual("ConstantOfShape", producer[scatter.Inputs[0]].OpType);
+    }
+
+    [Fact]
     public void GatherElements_picks_token_logprobs()
     {
         var t = new TestGraph(3);

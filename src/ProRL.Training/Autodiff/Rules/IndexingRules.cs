@@ -48,6 +48,15 @@ internal static class IndexingRules
             return;
         }
         int rank = c.Rank(data), indexRank = c.Rank(indices);
+        if (rank == 2 && axis == 1)
+        {
+            // Columns of a matrix (a tied embedding read as W[:, ids]): scatter g's columns straight into W's layout,
+            // with no transposed copy of a matrix-sized gradient.
+            var columns = e.Op("Flatten", [c.G()], Attr.Int("axis", 1));
+            var columnIndex = e.Op("Expand", [e.Op("Reshape", [index, e.Ints(1, -1)]), e.ShapeOf(columns)]);
+            c.Give(0, e.Op("ScatterElements", [e.ZerosLike(data), columnIndex, columns], Attr.Int("axis", 1), Attr.String("reduction", "add")));
+            return;
+        }
         // data' = data with `axis` first; g' = g with the index dims first, then the other data dims in order.
         var dataPerm = new[] { axis }.Concat(Enumerable.Range(0, rank).Select(i => (long)i).Where(i => i != axis)).ToArray();
         var gradPerm = Enumerable.Range((int)axis, indexRank)
