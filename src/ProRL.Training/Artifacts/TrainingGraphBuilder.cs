@@ -160,6 +160,7 @@ public static class TrainingGraphBuilder
     /// </summary>
     private static void GatherColumnsOfTiedEmbeddings(OnnxGraph g)
     {
+        int rewritten = 0;
         foreach (var gather in g.Nodes.Where(n => n is { OpType: "Gather", IsStandard: true } && n.GetInt("axis", 0) == 0).ToList())
         {
             if (g.Producer(gather.Inputs[0]) is not { OpType: "Transpose", IsStandard: true } transpose) continue;
@@ -171,7 +172,9 @@ public static class TrainingGraphBuilder
             var order = Enumerable.Range(1, ids).Select(i => (long)i).Append(0).ToArray();
             g.RemoveNode(gather);
             g.AddNode("Transpose", [columns], [gather.Outputs[0]], g.UniqueName(gather.Name + "/rows"), "", Attr.Ints("perm", order));
+            rewritten++;
         }
+        if (rewritten > 0) g.TopologicalSort(); // the new nodes were appended; what follows reads the graph in order
     }
 
     private static OnnxModel Finish(OnnxModel model)

@@ -52,6 +52,7 @@ public class ProjectedHeadArtifactsTests(TinyModelFixture tiny) : IClassFixture<
         Assert.Contains(training.Graph.Nodes, n => n.OpType == "ScatterElements" && n.Name.Contains("embed_tokens", StringComparison.Ordinal));
 
         var artifacts = ArtifactsBuilder.FromDecoder(decoder);
+        Assert.Equal(EvalHead.DefaultChunks, artifacts.Manifest.HeadChunks); // and the head is still sliced
         var checks = ArtifactsCheck.CheckGradients(decoder, artifacts.Checkpoint.Parameters, Policy, folder.Config.Model.VocabSize,
             directions: 2, perTensor: true);
         Assert.All(checks, c => Assert.True(c.Within(1e-6), $"{c.Tensor ?? "all"}: analytic {c.Analytic}, finite difference {c.FiniteDifference}"));
