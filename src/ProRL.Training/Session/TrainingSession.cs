@@ -112,6 +112,11 @@ public sealed class TrainingSession : IDisposable
     {
         var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableCpuMemArena = options.CpuMemoryArena };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
+        if (options.ProfilePrefix is { } prefix)
+        {
+            so.ProfileOutputPathPrefix = prefix; // read when profiling is switched on, so first
+            so.EnableProfiling = true;
+        }
 #if PRORL_CUDA
         if (options.Provider == ExecutionProvider.Cuda) so.AppendExecutionProvider_CUDA(options.DeviceId);
 #endif

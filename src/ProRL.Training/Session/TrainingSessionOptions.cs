@@ -21,6 +21,11 @@ public sealed record TrainingSessionOptions
     /// Performance, for the measurement).
     /// </summary>
     public bool CpuMemoryArena { get; init; }
+    /// <summary>
+    /// When set, ONNX Runtime profiles every node run of both graphs into JSON trace files (Chrome tracing format)
+    /// whose paths start with this prefix, written when the session is disposed.
+    /// </summary>
+    public string? ProfilePrefix { get; init; }
 
     public void Validate()
     {

@@ -37,6 +37,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--recompute <MODE>"), Description("none (default) or layers (with --model or --preset; built artifacts keep their own mode).")]
         public string Recompute { get; init; } = "none";
 
+        [CommandOption("--profile <PREFIX>"), Description("Profile every node run with ONNX Runtime's profiler: JSON traces (Chrome tracing format) at PREFIX…json, and the slowest op types printed.")]
+        public string? Profile { get; init; }
+
         [CommandOption("--head-chunks <N>"), Description("Token slices of the log-softmax head (default 8; 0: whole logits), with --model or --preset.")]
         public int? HeadChunks { get; init; }
 
@@ -77,7 +80,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 memory.End("model generation");
             }
             else if (model is not null) InputChecks.RequireTrainableModel(model);
-            return Measure(settings, model, memory, cancellationToken);
+            var started = DateTime.UtcNow;
+            int code = Measure(settings, model, memory, cancellationToken);
+            if (settings.Profile is { } prefix) ProfileSummary.Print(prefix, started); // the traces are written as the session closes
+            return code;
         }
         finally
         {
@@ -87,7 +93,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     private static int Measure(Settings settings, string? model, MemoryPhases memory, CancellationToken cancellationToken)
     {
-        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, CpuMemoryArena = settings.Arena };
+        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, CpuMemoryArena = settings.Arena, ProfilePrefix = settings.Profile };
         var recompute = ArtifactsBuildCommand.LossSettings.ParseRecompute(settings.Recompute, "--recompute");
         using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, new TrainingGraphOptions
         {
