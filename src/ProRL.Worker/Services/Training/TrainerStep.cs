@@ -90,6 +90,7 @@ public sealed partial class TrainerLoop
                 exportSeconds += export.Elapsed.TotalSeconds;
             },
             Properties(TrainerState.RlPhase)), NextCommitBytes(), $"step {step} (trainer state and policy)", CancellationToken.None);
+        ProcessMemory.TrimNativeHeap(); // the step's freed intermediates, before the next step's peak builds on them
         phases.Lap(PhaseCommit);
         _step = step;
         _kl = next;
