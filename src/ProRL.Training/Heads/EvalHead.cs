@@ -12,8 +12,10 @@ public sealed record EvalHeadValues(string Logprobs, string Entropy);
 /// The eval head on a decoder's logits [B, T, V]: the log-probability of each next token under
 /// log_softmax(logits[:, :−1] / temperature), and the entropy of that distribution. The temperature is a runtime scalar
 /// input so that the trainer's log-probabilities match the rollout engine's at its sampling temperature. The head is one
-/// <see cref="FusedOps.NextTokenLogprobs"/> node: differentiate the graph first, then <see cref="FusedOps.Lower"/> it
-/// before it is saved or run (<see cref="Artifacts.TrainingGraphBuilder"/> does both).
+/// fused node: <see cref="FusedOps.ProjectedNextTokenLogprobs"/> when the logits are the export's plain output
+/// projection (then the whole logits are never made), <see cref="FusedOps.NextTokenLogprobs"/> on the logits otherwise.
+/// Differentiate the graph first, then <see cref="FusedOps.Lower"/> it before it is saved or run
+/// (<see cref="Artifacts.TrainingGraphBuilder"/> does both).
 /// </summary>
 public static class EvalHead
 {
@@ -24,7 +26,7 @@ public static class EvalHead
     /// <summary>Symbolic dims of the head's per-token values.</summary>
     public static readonly Dim[] TokenShape = ["batch_size", "target_length"];
 
-    /// <summary>The default of <c>chunks</c>: the head's peak is about 3/8 of the [B, T, V] logits' size.</summary>
+    /// <summary>The default of <c>chunks</c>: the head holds about 3 slices at once, 3/8 of the [B, T, V] logits' size.</summary>
     public const int DefaultChunks = 8;
 
     /// <summary>
