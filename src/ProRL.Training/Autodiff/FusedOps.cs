@@ -25,9 +25,15 @@ public static class FusedOps
     /// <see cref="NextTokenLogprobs"/> of the logits (x·W + b) / temperature, computed over slices of the tokens so
     /// that the [..., V] logits are never whole (<see cref="ProjectedHead"/>). Inputs <c>x</c> [..., H], <c>weight</c>
     /// [H, V], <c>targets</c> [...] (int64), <c>temperature</c> (scalar), optional <c>bias</c> [V]; attribute
-    /// <c>chunks</c>; outputs <c>logprob</c> and <c>entropy</c> [...].
+    /// <c>chunks</c> and <c>min_rows</c>; outputs <c>logprob</c> and <c>entropy</c> [...].
     /// </summary>
     public const string ProjectedNextTokenLogprobs = "ProjectedNextTokenLogprobs";
+
+    /// <summary>
+    /// Fewest tokens in a slice of <see cref="ProjectedNextTokenLogprobs"/>: a [256, V] slice is 0.15 GB at V = 151,936,
+    /// and fewer rows make matmuls that run far below the machine's rate.
+    /// </summary>
+    public const int DefaultMinSliceRows = 256;
 
     /// <summary>Adds a <see cref="NextTokenLogprobs"/> node; returns its three outputs.</summary>
     public static (string Logprob, string Entropy, string LogSoftmax, string Softmax) AddNextTokenLogprobs(OnnxGraph graph, string x, string targets)
@@ -40,13 +46,14 @@ public static class FusedOps
 
     /// <summary>Adds a <see cref="ProjectedNextTokenLogprobs"/> node; returns its two outputs.</summary>
     public static (string Logprob, string Entropy) AddProjectedNextTokenLogprobs(OnnxGraph graph, string x, string weight,
-        string? bias, string targets, string temperature, int chunks)
+        string? bias, string targets, string temperature, int chunks, int minRows = DefaultMinSliceRows)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minRows, 1);
         var name = graph.UniqueName(ProjectedNextTokenLogprobs);
         string[] outputs = [graph.UniqueName($"{name}/logprob"), graph.UniqueName($"{name}/entropy")];
         graph.AddNode(ProjectedNextTokenLogprobs, bias is null ? [x, weight, targets, temperature] : [x, weight, targets, temperature, bias],
-            outputs, name, Domain, Attr.Int("chunks", chunks));
+            outputs, name, Domain, Attr.Int("chunks", chunks), Attr.Int("min_rows", minRows));
         return (outputs[0], outputs[1]);
     }
 
@@ -54,6 +61,7 @@ public static class FusedOps
         new(node.Inputs[0], node.Inputs[1], node.Inputs[2], node.Inputs[3], node.Inputs.Count > 4 && node.Inputs[4].Length > 0 ? node.Inputs[4] : null);
 
     internal static int Chunks(Node node) => (int)node.GetInt("chunks", 1);
+    internal static int MinRows(Node node) => (int)node.GetInt("min_rows", DefaultMinSliceRows);
 
     public static bool IsFused(Node node) => node.Domain == Domain;
 
@@ -79,7 +87,7 @@ public static class FusedOps
     private static void LowerProjected(OnnxGraph g, Node node)
     {
         g.RemoveNode(node);
-        var (logprob, entropy) = ProjectedHead.Forward(new GraphSink(g, node.Name), ProjectedInputs(node), Chunks(node));
+        var (logprob, entropy) = ProjectedHead.Forward(new GraphSink(g, node.Name), ProjectedInputs(node), Chunks(node), MinRows(node));
         g.AddNode("Identity", [logprob], [node.Outputs[0]], g.UniqueName(node.Name + "/logprob"));
         g.AddNode("Identity", [entropy], [node.Outputs[1]], g.UniqueName(node.Name + "/entropy"));
     }

@@ -16,7 +16,8 @@ internal sealed record ProjectedHeadInputs(string X, string Weight, string Targe
 
 /// <summary>
 /// The arithmetic of <see cref="FusedOps.ProjectedNextTokenLogprobs"/>, shared by its lowering (forward) and its
-/// gradient rule (backward). The N tokens are cut into <c>chunks</c> slices of ⌈N/chunks⌉ rows; each slice's logits
+/// gradient rule (backward). The N tokens are cut into <c>chunks</c> slices of max(⌈N/chunks⌉, <c>min_rows</c>) rows (so
+/// that a short batch is not cut into matmuls too small to run fast; the slices past N are empty); each slice's logits
 /// [rows, V] are made, used and dropped before the next slice starts, so the [N, V] logits never exist. The backward
 /// pass makes each slice's logits again from x and the weight (one more head matmul) instead of keeping them.
 /// <para>
@@ -28,11 +29,11 @@ internal sealed record ProjectedHeadInputs(string X, string Weight, string Targe
 /// </summary>
 internal static class ProjectedHead
 {
-    /// <summary>Slice boundaries: start and end rows (1-D int64 [1]) of each of <paramref name="chunks"/> slices of the rows of x2.</summary>
-    private static (string Start, string End)[] Bounds(IOpSink s, string x2, int chunks)
+    /// <summary>Slice boundaries: start and end rows (1-D int64 [1]) of each of the slices of the rows of x2.</summary>
+    private static (string Start, string End)[] Bounds(IOpSink s, string x2, int chunks, int minRows)
     {
         var rows = s.Op("Gather", [s.Op("Shape", [x2]), s.Ints(0)]);
-        var size = s.Op("Div", [s.Op("Add", [rows, s.Ints(chunks - 1)]), s.Ints(chunks)]);
+        var size = s.Op("Max", [s.Op("Div", [s.Op("Add", [rows, s.Ints(chunks - 1)]), s.Ints(chunks)]), s.Ints(minRows)]);
         return [.. Enumerable.Range(0, chunks).Select(k => (s.Op("Mul", [size, s.Ints(k)]), s.Op("Mul", [size, s.Ints(k + 1)])))];
     }
 
@@ -60,14 +61,14 @@ internal static class ProjectedHead
     }
 
     /// <summary>The forward pass: per-token log-probability of the target and entropy, each shaped like the targets.</summary>
-    public static (string Logprob, string Entropy) Forward(IOpSink s, ProjectedHeadInputs inputs, int chunks)
+    public static (string Logprob, string Entropy) Forward(IOpSink s, ProjectedHeadInputs inputs, int chunks, int minRows)
     {
         var x2 = s.Op("Flatten", [inputs.X], Attr.Int("axis", -1));
         var targets = s.Op("Reshape", [inputs.Targets, s.Ints(-1)]);
         var logprobs = new List<string>();
         var entropies = new List<string>();
         string? previous = null;
-        foreach (var bound in Bounds(s, x2, chunks))
+        foreach (var bound in Bounds(s, x2, chunks, minRows))
         {
             var rows = Rows(s, x2, bound);
             if (previous is not null) rows = After(s, rows, previous);
@@ -88,7 +89,7 @@ internal static class ProjectedHead
     /// either may be null. Per slice, with log p and p made again: dz = onehot·a − p·(a + b·(log p + H)), dlogits = dz / T,
     /// dx = dlogits·Wᵀ, dW += xᵀ·dlogits, db += Σ_rows dlogits (see FusedRules for the derivation).
     /// </summary>
-    public static (string Dx, string? DWeight, string? DBias) Backward(IOpSink s, ProjectedHeadInputs inputs, int chunks,
+    public static (string Dx, string? DWeight, string? DBias) Backward(IOpSink s, ProjectedHeadInputs inputs, int chunks, int minRows,
         string? gradLogprob, string? gradEntropy, bool weight, bool bias)
     {
         if (gradLogprob is null && gradEntropy is null) throw new ArgumentException("No incoming gradient.");
@@ -99,7 +100,7 @@ internal static class ProjectedHead
         var dxParts = new List<string>();
         string? dWeight = null, dBias = null;
         string anchor = gradLogprob ?? gradEntropy!;
-        foreach (var bound in Bounds(s, x2, chunks))
+        foreach (var bound in Bounds(s, x2, chunks, minRows))
         {
             var rows = After(s, Rows(s, x2, bound), anchor);
             var (logp, p, entropy) = Slice(s, inputs, rows, entropy: b is not null);

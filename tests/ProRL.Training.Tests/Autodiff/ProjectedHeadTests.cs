@@ -18,7 +18,7 @@ public class ProjectedHeadTests
 
     private sealed record Head(TestGraph Graph, string X, string Weight, string? Bias, string Logprob, string Entropy);
 
-    private static Head Build(int chunks, bool bias, int seed = 3)
+    private static Head Build(int chunks, bool bias, int seed = 3, int minRows = 1)
     {
         var t = new TestGraph(seed);
         var x = t.Input("x", [Rows, Positions, Hidden], -2, 2, declared: ["b", "t", Hidden]);
@@ -26,7 +26,7 @@ public class ProjectedHeadTests
         var b = bias ? t.Input("bias", [Vocabulary], -1, 1) : null;
         var targets = t.IntInput("targets", [Rows, Positions], Targets, declared: ["b", "t"]);
         var temperature = t.Input("temperature", [], Temperature, Temperature);
-        var (logprob, entropy) = FusedOps.AddProjectedNextTokenLogprobs(t.Graph, x, weight, b, targets, temperature, chunks);
+        var (logprob, entropy) = FusedOps.AddProjectedNextTokenLogprobs(t.Graph, x, weight, b, targets, temperature, chunks, minRows);
         return new Head(t, x, weight, b, logprob, entropy);
     }
 
@@ -51,9 +51,10 @@ public class ProjectedHeadTests
     [InlineData(3, false)] // 10 tokens in slices of 4, 4 and 2
     [InlineData(3, true)]
     [InlineData(16, true)] // more slices than tokens: the last six are empty
-    public void The_lowered_forward_matches_a_double_precision_oracle(int chunks, bool bias)
+    [InlineData(16, true, 4)] // slices of at least 4 rows: 4, 4 and 2, then thirteen empty ones
+    public void The_lowered_forward_matches_a_double_precision_oracle(int chunks, bool bias, int minRows = 1)
     {
-        var head = Build(chunks, bias);
+        var head = Build(chunks, bias, minRows: minRows);
         var model = head.Graph.Model(head.Logprob, head.Entropy);
         Assert.Equal(1, FusedOps.Lower(model));
         Assert.All(model.Graph.Nodes, n => Assert.True(n.IsStandard, n.ToString()));
@@ -78,9 +79,10 @@ public class ProjectedHeadTests
     [InlineData(3, false, true, false)]
     [InlineData(3, true, false, true)]
     [InlineData(16, true, true, true)]
-    public void The_sliced_backward_matches_central_differences_in_float64(int chunks, bool bias, bool logprobTerm, bool entropyTerm)
+    [InlineData(16, true, true, true, 4)]
+    public void The_sliced_backward_matches_central_differences_in_float64(int chunks, bool bias, bool logprobTerm, bool entropyTerm, int minRows = 1)
     {
-        var head = Build(chunks, bias);
+        var head = Build(chunks, bias, minRows: minRows);
         var t = head.Graph;
         var terms = new List<string>();
         if (logprobTerm) terms.Add(t.Op("Mul", [head.Logprob, t.Input("wl", [Rows, Positions])]));
@@ -103,11 +105,12 @@ public class ProjectedHeadTests
     /// slice holds all 10 rows, which shows that the check sees a whole-logits tensor when there is one.
     /// </summary>
     [Theory]
-    [InlineData(3, 4)]
-    [InlineData(1, 10)]
-    public void No_value_holds_more_than_one_slice_of_logits(int chunks, int largestRows)
+    [InlineData(3, 1, 4)]
+    [InlineData(1, 1, 10)]
+    [InlineData(3, 6, 6)] // slices of at least 6 rows: 6 and 4
+    public void No_value_holds_more_than_one_slice_of_logits(int chunks, int minRows, int largestRows)
     {
-        var head = Build(chunks, bias: true);
+        var head = Build(chunks, bias: true, minRows: minRows);
         var t = head.Graph;
         var loss = t.Op("ReduceSum", [t.Op("Add", [head.Logprob, head.Entropy])], Attr.Int("keepdims", 0));
         var model = t.Model(loss);

@@ -22,7 +22,7 @@ internal static class FusedRules
         if (a is null && b is null) return;
         if (c.Needs(3)) throw c.Unsupported("the temperature is a run-time setting and has no gradient here");
         var inputs = FusedOps.ProjectedInputs(c.Node);
-        var (dx, dWeight, dBias) = ProjectedHead.Backward(new EmitterSink(c.Emit), inputs, FusedOps.Chunks(c.Node), a, b,
+        var (dx, dWeight, dBias) = ProjectedHead.Backward(new EmitterSink(c.Emit), inputs, FusedOps.Chunks(c.Node), FusedOps.MinRows(c.Node), a, b,
             weight: c.Needs(1), bias: inputs.Bias is not null && c.Needs(4));
         c.Shapes.Set(dx, c.Shapes[inputs.X]);
         c.Give(0, dx);
