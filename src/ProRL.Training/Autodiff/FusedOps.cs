@@ -30,10 +30,10 @@ public static class FusedOps
     public const string ProjectedNextTokenLogprobs = "ProjectedNextTokenLogprobs";
 
     /// <summary>
-    /// Fewest tokens in a slice of <see cref="ProjectedNextTokenLogprobs"/>: a [256, V] slice is 0.15 GB at V = 151,936,
+    /// Fewest tokens in a slice of <see cref="ProjectedNextTokenLogprobs"/>: a [128, V] slice is 78 MB at V = 151,936,
     /// and fewer rows make matmuls that run far below the machine's rate.
     /// </summary>
-    public const int DefaultMinSliceRows = 256;
+    public const int DefaultMinSliceRows = 128;
 
     /// <summary>Adds a <see cref="NextTokenLogprobs"/> node; returns its three outputs.</summary>
     public static (string Logprob, string Entropy, string LogSoftmax, string Softmax) AddNextTokenLogprobs(OnnxGraph graph, string x, string targets)
