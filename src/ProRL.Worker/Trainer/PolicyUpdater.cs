@@ -39,7 +39,7 @@ public sealed record PolicyUpdateResult(
     /// Wall seconds and peak RSS of the update's phases (metrics `time/*`, `peak_rss_gib/*`), where a step's time and
     /// memory go at real model sizes: <see cref="PhaseLogprobs"/>, <see cref="PhaseForwardBackward"/>, <see cref="PhaseOptimizer"/>.
     /// </summary>
-    public PhaseMeter Phases { get; init; } = new();
+    public PhaseMeter? Phases { get; init; }
 
     /// <summary>Old and reference log-probabilities (eval graph), forward + backward (training graph), AdamW steps.</summary>
     public const string PhaseLogprobs = "old_and_ref_logprobs", PhaseForwardBackward = "forward_backward", PhaseOptimizer = "optimizer";

@@ -98,7 +98,7 @@ public sealed partial class TrainerLoop
         var metrics = Metrics(all, update, sampler.Counters, watch.Elapsed);
         metrics["kl_coef"] = klCoef;
         phases.Move(PhaseCommit, PhaseExport, exportSeconds); // the commit's own time: trainer state, checksums, renames
-        if (update is not null) phases.Add(update.Phases);
+        if (update?.Phases is { } updatePhases) phases.Add(updatePhases);
         foreach (var (phase, seconds) in phases.Seconds) metrics[MetricPrefixTime + phase] = seconds;
         foreach (var (phase, bytes) in phases.PeakBytes) metrics[MetricPrefixPeakRss + phase] = ProcessMemory.Gib(bytes);
         if (phases.PeakBytes.Count > 0) metrics[MetricNamePeakRss] = ProcessMemory.Gib(phases.PeakBytes.Values.Max());
