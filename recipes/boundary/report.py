@@ -57,12 +57,17 @@ def run_summary(run):
         "entropy_collapse_events": sum(1 for e in events if e["type"] == "entropy_collapse"),
         "reference_resets": [e["step"] for e in events if e["type"] == "reference_reset"],
         "last_validation_pass@1": validations[-1]["data"]["pass@1"] if validations else None,
-        # Every metrics row without its wall-clock fields, hashed: equal hashes mean equal rows at every step.
+        # Every metrics row without its wall-clock and memory fields, hashed: equal hashes mean equal rows at every step.
         "metrics_sha256": hashlib.sha256(json.dumps(
-            [{k: v for k, v in m.items() if k not in ("time", "step_seconds", "tokens_per_second")} for m in metrics],
+            [{k: v for k, v in m.items() if not measured_not_computed(k)} for m in metrics],
             sort_keys=True).encode()).hexdigest(),
         "final_policy_sha256": weights_hash(latest_policy(run)),
     }
+
+
+def measured_not_computed(key):
+    """Metrics that measure the machine (wall clock, phase times, resident memory), which no two runs share."""
+    return key in ("time", "step_seconds", "tokens_per_second") or key.startswith(("time/", "peak_rss_gib"))
 
 
 def fmt(x):
