@@ -46,6 +46,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         public override ValidationResult Validate()
         {
             if (HeadChunks < 0) return ValidationResult.Error($"--head-chunks {HeadChunks} must be ≥ 0.");
+            if (Profile is { } prefix && Path.GetDirectoryName(Path.GetFullPath(prefix)) is { } folder && !Directory.Exists(folder))
+                return ValidationResult.Error($"--profile '{prefix}': the folder '{folder}' does not exist (the traces are written as PREFIX…json).");
             if (Artifacts is not null && HeadChunks is not null)
                 return ValidationResult.Error("--head-chunks applies when the artifacts are built here (--model or --preset); built artifacts keep their own head.");
             if (new[] { Model, Artifacts, Preset }.Count(v => !string.IsNullOrWhiteSpace(v)) != 1)
