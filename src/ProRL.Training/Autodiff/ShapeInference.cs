@@ -29,6 +29,14 @@ internal sealed class ShapeInference
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, ValueShape> _shapes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _constants = new(StringComparer.Ordinal);
+    private readonly SymbolicDims _symbols = new();
+
+    /// <summary>
+    /// Element values of computed shape tensors (int64/int32, rank 0 or 1), as sizes: Shape(x) holds x's dims, and
+    /// Gather, Slice, Concat, Unsqueeze, Mul… of those keep them. Reshape, Expand, Range and Slice read them, so the
+    /// sizes an export computes at run time keep their symbols instead of becoming unknown.
+    /// </summary>
+    private readonly Dictionary<string, Dim[]> _values = new(StringComparer.Ordinal);
 
     public ShapeInference(OnnxGraph graph)
     {
@@ -49,6 +57,71 @@ internal sealed class ShapeInference
     {
         if (name is null || !_constants.TryGetValue(name, out var t)) return null;
         return t.DataType is TensorDataType.Int64 or TensorDataType.Int32 ? t.ToInt64s() : null;
+    }
+
+    /// <summary>The element values of an integer tensor as sizes (constant, or computed from shapes), or null.</summary>
+    internal Dim[]? DimValues(string? name) =>
+        ConstInts(name) is { } c ? c.Select(v => (Dim)v).ToArray() : name is not null && _values.TryGetValue(name, out var v) ? v : null;
+
+    private void TrackValues(Node node)
+    {
+        if (node.Outputs.Count == 0 || node.Outputs[0].Length == 0) return;
+        var output = node.Outputs[0];
+        if (this[output].Type is not (TensorDataType.Int64 or TensorDataType.Int32) || this[output].Rank is not (0 or 1)) return;
+        var x = DimValues(node.Input(0));
+        Dim[]? values = node.OpType switch
+        {
+            "Shape" when this[node.Inputs[0]].Dims is { } dims => ShapeSlice(node, dims),
+            "Identity" or "Unsqueeze" or "Squeeze" or "Reshape" or "Cast" => x,
+            "Gather" when x is not null && node.GetInt("axis", 0) == 0 && ConstInts(node.Input(1)) is { } idx
+                && idx.All(i => i >= -x.Length && i < x.Length) => idx.Select(i => x[i < 0 ? i + x.Length : i]).ToArray(),
+            "Slice" => SliceValues(node, x),
+            "Concat" => node.Inputs.Select(DimValues).ToList() is var parts && parts.All(p => p is not null) ? parts.SelectMany(p => p!).ToArray() : null,
+            "Mul" or "Div" or "Add" or "Sub" => Arithmetic(node.OpType, x, DimValues(node.Input(1))),
+            _ => null,
+        };
+        if (values is not null) _values[output] = values;
+    }
+
+    private static Dim[] ShapeSlice(Node node, Dim[] dims)
+    {
+        int rank = dims.Length;
+        long start = Math.Clamp(Normalize(node.GetInt("start", 0), rank), 0, rank);
+        long end = node.Attribute("end") is null ? rank : Math.Clamp(Normalize(node.GetInt("end", rank), rank), 0, rank);
+        return end > start ? dims[(int)start..(int)end] : [];
+    }
+
+    private Dim[]? SliceValues(Node node, Dim[]? x)
+    {
+        if (x is null || ConstInts(node.Input(1)) is not [var start] || ConstInts(node.Input(2)) is not [var end]) return null;
+        if (node.Input(3) is { } axes && ConstInts(axes) is not ([0] or [-1])) return null;
+        if (node.Input(4) is { } steps && ConstInts(steps) is not [1]) return null;
+        int n = x.Length;
+        long s = Math.Clamp(start < 0 ? start + n : start, 0, n), e = Math.Clamp(end < 0 ? end + n : end, 0, n);
+        return e > s ? x[(int)s..(int)e] : [];
+    }
+
+    /// <summary>Elementwise arithmetic on sizes: products and exact quotients keep symbols; sums only of numbers.</summary>
+    private Dim[]? Arithmetic(string op, Dim[]? a, Dim[]? b)
+    {
+        if (a is null || b is null || (a.Length != b.Length && a.Length != 1 && b.Length != 1)) return null;
+        int n = Math.Max(a.Length, b.Length);
+        var result = new Dim[n];
+        for (int i = 0; i < n; i++)
+        {
+            Dim l = a[a.Length == 1 ? 0 : i], r = b[b.Length == 1 ? 0 : i];
+            if (l.Value is { } lv && r.Value is { } rv)
+            {
+                if (op == "Div" && (rv == 0 || lv % rv != 0)) return null;
+                result[i] = op switch { "Mul" => lv * rv, "Div" => lv / rv, "Add" => lv + rv, _ => lv - rv };
+                continue;
+            }
+            if (_symbols.Read(l) is not { } lm || _symbols.Read(r) is not { } rm) return null;
+            var m = op switch { "Mul" => lm.Times(rm), "Div" => lm.Over(rm), _ => null };
+            if (m is null) return null;
+            result[i] = _symbols.Write(m);
+        }
+        return result;
     }
 
     /// <summary>Boolean values of a constant, or null.</summary>
@@ -101,6 +174,7 @@ internal sealed class ShapeInference
                 ? new(declared.Type ?? result[i].Type, declared.Dims ?? result[i].Dims)
                 : result[i];
         }
+        TrackValues(node);
     }
 
     /// <summary>NextTokenLogprobs: per-row logprob and entropy (x's shape without its last axis), log_softmax and softmax like x.</summary>
@@ -166,7 +240,7 @@ internal sealed class ShapeInference
             case "Transpose":
                 return [new(x.Type, TransposeDims(node, x.Dims))];
             case "Reshape":
-                return [new(x.Type, ReshapeDims(x.Dims, node.Input(1)))];
+                return [new(x.Type, ReshapeDims(node, x.Dims, node.Input(1)))];
             case "Flatten":
                 return [new(x.Type, x.Dims is null ? [UnknownDim, UnknownDim] : FlattenDims(x.Dims, (int)node.GetInt("axis", 1)))];
             case "Gather":
@@ -193,10 +267,11 @@ internal sealed class ShapeInference
                 return [new(TensorDataType.Int64, ReduceDims(node, x.Dims, [node.GetInt("axis", 0)]))];
             case "ConstantOfShape":
                 var value = node.Attribute("value") is { } v ? (TensorDataType)v.T.DataType : TensorDataType.Float;
-                return [new(value, ConstInts(node.Input(0)) is { } s ? s.Select(d => (Dim)d).ToArray() :
+                return [new(value, DimValues(node.Input(0)) is { } s ? s :
                     In(0).Dims is [{ Value: { } n }] ? Enumerable.Repeat(UnknownDim, (int)n).ToArray() : null)];
             case "Range":
-                return [new(x.Type, [UnknownDim])];
+                // Range(0, n, 1) has n elements.
+                return [new(x.Type, [ConstInts(node.Input(0)) is [0] && ConstInts(node.Input(2)) is [1] && DimValues(node.Input(1)) is [var limit] ? limit : UnknownDim])];
             case "NonZero":
                 return [new(TensorDataType.Int64, x.Rank is { } r ? [r, UnknownDim] : [UnknownDim, UnknownDim])];
             default:
@@ -265,40 +340,28 @@ internal sealed class ShapeInference
         return perm.Select(p => x[p]).ToArray();
     }
 
-    private Dim[]? ReshapeDims(Dim[]? x, string? shapeName)
+    private Dim[]? ReshapeDims(Node node, Dim[]? x, string? shapeName)
     {
-        if (ConstInts(shapeName) is { } shape)
+        // allowzero=1 takes a 0 literally; otherwise 0 copies the input's dim.
+        bool copyZeros = node.GetInt("allowzero", 0) == 0;
+        if (DimValues(shapeName) is { } shape)
         {
             var dims = new Dim[shape.Length];
             for (int i = 0; i < shape.Length; i++)
-                dims[i] = shape[i] == 0 && x is not null && i < x.Length ? x[i] : shape[i] < 0 ? UnknownDim : shape[i];
-            int inferred = Array.IndexOf(shape, -1L);
+                dims[i] = shape[i].Value == 0 && copyZeros ? (x is not null && i < x.Length ? x[i] : UnknownDim) : shape[i].Value < 0 ? UnknownDim : shape[i];
+            int inferred = Array.FindIndex(shape, d => d.Value == -1);
             if (inferred >= 0 && x is not null && InferredDim(x, dims, inferred) is { } size) dims[inferred] = size;
             return dims;
         }
         return shapeName is not null && this[shapeName].Dims is [{ Value: { } n }] ? Enumerable.Repeat(UnknownDim, (int)n).ToArray() : null;
     }
 
-    /// <summary>Reshape's −1: input elements over the other output dims, after cancelling equal symbols.</summary>
-    private static long? InferredDim(Dim[] input, Dim[] output, int inferred)
+    /// <summary>Reshape's −1: the input's element count over the other output dims, as a product of sizes.</summary>
+    private Dim? InferredDim(Dim[] input, Dim[] output, int inferred)
     {
-        var remaining = input.ToList();
-        long known = 1;
-        for (int i = 0; i < output.Length; i++)
-        {
-            if (i == inferred) continue;
-            int match = remaining.FindIndex(d => SameDim(d, output[i]) && d.Param is not null);
-            if (match >= 0) { remaining.RemoveAt(match); continue; }
-            if (output[i].Value is not { } v) return null;
-            known *= v;
-        }
-        long total = 1;
-        foreach (var d in remaining)
-        {
-            if (d.Value is not { } v) return null;
-            total *= v;
-        }
-        return known > 0 && total % known == 0 ? total / known : null;
+        var total = _symbols.Product(input);
+        var known = _symbols.Product(output.Where((_, i) => i != inferred));
+        return total is not null && known is not null && total.Over(known) is { } size ? _symbols.Write(size) : (Dim?)null;
     }
 
     /// <summary>Slice keeps the unsliced dims; sliced ones are computed when starts, ends, axes, steps and the dim are static.</summary>
@@ -310,13 +373,23 @@ internal sealed class ShapeInference
         var axes = node.Input(3) is { } a ? ConstInts(a) : starts is null ? null : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
         var steps = node.Input(4) is { } st ? ConstInts(st) : axes?.Select(_ => 1L).ToArray();
         if (axes is null || steps is null) return x.Select(_ => UnknownDim).ToArray();
+        var symbolicEnds = ends is null ? DimValues(node.Input(2)) : null;
         var dims = x.ToArray();
         for (int i = 0; i < axes.Length; i++)
         {
             int axis = (int)Normalize(axes[i], x.Length);
-            dims[axis] = starts is not null && ends is not null && x[axis].Value is { } d && steps[i] == 1
-                ? Math.Max(0, Math.Clamp(ends[i] < 0 ? ends[i] + d : ends[i], 0, d) - Math.Clamp(starts[i] < 0 ? starts[i] + d : starts[i], 0, d))
-                : UnknownDim;
+            if (steps[i] != 1 || starts is null || i >= starts.Length) { dims[axis] = UnknownDim; continue; }
+            if (ends is not null && x[axis].Value is { } d)
+                dims[axis] = Math.Max(0, Math.Clamp(ends[i] < 0 ? ends[i] + d : ends[i], 0, d) - Math.Clamp(starts[i] < 0 ? starts[i] + d : starts[i], 0, d));
+            else if (starts[i] == 0 && ends is not null && ends[i] >= int.MaxValue)
+                dims[axis] = x[axis]; // [0, "to the end"): the whole axis, symbol kept
+            else if (starts[i] == 0 && symbolicEnds is not null && i < symbolicEnds.Length && symbolicEnds[i].Param is not null
+                     && (x[axis].Value is not null || SameDim(x[axis], symbolicEnds[i])))
+                // The first n rows of a table of static size (RoPE's cos/sin cache cut to the sequence length): n, on
+                // the assumption that the graph runs, i.e. n is within the table (otherwise its consumers cannot broadcast).
+                dims[axis] = symbolicEnds[i];
+            else
+                dims[axis] = UnknownDim;
         }
         return dims;
     }
@@ -340,12 +413,7 @@ internal sealed class ShapeInference
     private Dim[] FlattenDims(Dim[] x, int axis)
     {
         axis = (int)Normalize(axis, x.Length);
-        Dim Product(IEnumerable<Dim> ds)
-        {
-            long p = 1;
-            foreach (var d in ds) { if (d.Value is not { } v) return UnknownDim; p *= v; }
-            return p;
-        }
+        Dim Product(IEnumerable<Dim> ds) => _symbols.Product(ds) is { } m ? _symbols.Write(m) : UnknownDim;
         return [Product(x[..axis]), Product(x[axis..])];
     }
 
@@ -395,7 +463,7 @@ internal sealed class ShapeInference
 
     private Dim[]? ExpandDims(Dim[]? x, string? shapeName)
     {
-        if (ConstInts(shapeName) is { } shape) return Broadcast([x, shape.Select(d => (Dim)d).ToArray()]);
+        if (DimValues(shapeName) is { } shape) return Broadcast([x, shape]);
         if (x is null || shapeName is null || this[shapeName].Dims is not [{ Value: { } n }]) return null;
         return Enumerable.Repeat(UnknownDim, (int)Math.Max(n, x.Length)).ToArray();
     }

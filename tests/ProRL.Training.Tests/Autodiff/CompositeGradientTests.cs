@@ -215,4 +215,31 @@ public class CompositeGradientTests
         Assert.DoesNotContain("NonZero", added);
         ElementwiseGradientTests.CheckVjp(t, y, x, bias);
     }
+    [Fact]
+    public void Sizes_computed_at_run_time_keep_their_symbols()
+    {
+        // The lowered attention's pattern: Shape → Slice of a static table (RoPE's cache cut to the sequence length),
+        // Range over that length, Reshape folding the sequence into 4 × seq with −1 and back, Expand to a computed
+        // shape. Each size stays the symbol it came from, so no broadcast is left to decide at run time.
+        var t = new TestGraph(12);
+        var x = t.Input("x", [2, 3, 8], declared: ["batch", "seq", 8]);
+        var table = t.Initializer("table", [16, 8]);
+        var w = t.Initializer("w", [8]);
+        var seq = t.Op("Shape", [x], Attr.Int("start", 1), Attr.Int("end", 2));
+        var rows = t.Op("Slice", [table, t.Ints(0), seq, t.Ints(0)]);
+        var rotated = t.Op("Mul", [x, rows]);
+        var folded = t.Op("Reshape", [rotated, t.Ints(0, 2, -1)]);
+        var unfolded = t.Op("Reshape", [t.Op("Mul", [folded, folded]), t.Ints(0, -1, 8)]);
+        var positions = t.Op("Range", [t.Graph.Const("zero", Tensor.Scalar("zero", 0L)), t.Op("Reshape", [seq, t.Ints()]), t.Graph.Const("one", Tensor.Scalar("one", 1L))]);
+        var bias = t.Op("Cast", [t.Op("Unsqueeze", [positions, t.Ints(1)])], Attr.Int("to", (long)t.Type));
+        var shape = t.Op("Concat", [t.Op("Shape", [x], Attr.Int("end", 2)), t.Ints(8)], Attr.Int("axis", 0));
+        var y = t.Op("Mul", [t.Op("Add", [unfolded, bias]), t.Op("Expand", [w, shape])]);
+        var model = t.Model(y);
+        var loss = model.Graph.Op("ReduceSum", [y], Attr.Int("keepdims", 0));
+        int forwardCount = model.Graph.Nodes.Count;
+        GradientBuilder.AddGradients(model, loss, [x, table, w]);
+        var added = model.Graph.Nodes.Skip(forwardCount).Select(n => n.OpType).ToList();
+        Assert.DoesNotContain("NonZero", added);
+        ElementwiseGradientTests.CheckVjp(t, y, x, table, w);
+    }
 }
