@@ -42,7 +42,7 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
         [CommandOption("--recompute <MODE>"), Description("none (default) or layers: recompute each decoder layer's forward in the backward pass (less activation memory, one more forward pass).")]
         public string Recompute { get; init; } = "none";
 
-        [CommandOption("--head-chunks <N>"), Description("Token slices of the log-softmax head (default 8): the [B, T, V] logits are made a slice at a time, and again in the backward pass. 0: whole logits, kept for the backward pass.")]
+        [CommandOption("--head-chunks <N>"), Description("Token slices of the log-softmax head (default 8): the [[B, T, V]] logits are made a slice at a time, and again in the backward pass. 0: whole logits, kept for the backward pass.")]
         public int HeadChunks { get; init; } = ProRL.Training.Heads.EvalHead.DefaultChunks;
 
         public override ValidationResult Validate()

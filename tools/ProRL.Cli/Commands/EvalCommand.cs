@@ -46,7 +46,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         public int Seed { get; init; }
 
         [CommandOption("--held-out-seeds"),
-         Description("Generate problems from negative seeds, which training mixtures never use (they draw seeds in [0, 2^31)).")]
+         Description("Generate problems from negative seeds, which training mixtures never use (they draw seeds in [[0, 2^31)).")]
         public bool HeldOutSeeds { get; init; }
 
         [CommandOption("--chat-template <NAME|FILE>"), Description("auto (the model's chat_template, raw text without one), none, chatml, llama3, or a Jinja file.")]

@@ -58,7 +58,7 @@ public sealed class ModelInitCommand : Command<ModelInitCommand.Settings>
         [CommandOption("--softcap <X>"), Description("GroupQueryAttention softcap (Gemma 2).")]
         public float? Softcap { get; init; }
 
-        [CommandOption("--partial-rotary <F>"), Description("Fraction of the head size that is rotated (Phi-3/Phi-4-mini), in (0, 1].")]
+        [CommandOption("--partial-rotary <F>"), Description("Fraction of the head size that is rotated (Phi-3/Phi-4-mini), in (0, 1]].")]
         public float? PartialRotary { get; init; }
 
         [CommandOption("--vocab <N>"), Description("Embedding rows / genai_config vocab_size, at least the tokenizer's size; extra rows are padding.")]
