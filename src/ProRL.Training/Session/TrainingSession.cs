@@ -110,8 +110,16 @@ public sealed class TrainingSession : IDisposable
 
     private static SessionOptions CreateSessionOptions(TrainingSessionOptions options)
     {
-        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableCpuMemArena = options.CpuMemoryArena };
+        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableCpuMemArena = false };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
+        if (options.Arena == MemoryArena.Shared)
+        {
+            SharedCpuArena.EnsureRegistered();
+            so.AddSessionConfigEntry("session.use_env_allocators", "1");
+            // No memory pattern: it would ask the arena for one block of the run's whole peak after the first run had
+            // already grown it tensor by tensor, holding both.
+            so.EnableMemoryPattern = false;
+        }
         if (options.ProfilePrefix is { } prefix)
         {
             so.ProfileOutputPathPrefix = prefix; // read when profiling is switched on, so first

@@ -3,7 +3,7 @@ using ProRL.Training.Autodiff;
 
 namespace ProRL.Worker.Options;
 
-/// <summary><c>Training</c>: how the training graph is built (part of the artifacts cache key).</summary>
+/// <summary><c>Training</c>: how the training graph is built (part of the artifacts cache key) and run.</summary>
 public sealed class TrainingOptions : IOptionsSection
 {
     public static string SectionName => "Training";
@@ -27,6 +27,20 @@ public sealed class TrainingOptions : IOptionsSection
     /// </summary>
     [Range(0, 1024)]
     public int HeadChunks { get; set; } = ProRL.Training.Heads.EvalHead.DefaultChunks;
+
+    public const string ArenaShared = "shared";
+    public const string ArenaOff = "off";
+
+    /// <summary>
+    /// Memory of the graphs' intermediates: <c>shared</c>, one ONNX Runtime arena for the eval and training graphs,
+    /// which keeps the pages of the largest step mapped between steps (faster; more memory at rest); <c>off</c>, each
+    /// intermediate malloc'd and freed (slower; memory at rest is the state). Not part of the artifacts cache key.
+    /// </summary>
+    [OneOf(ArenaShared, ArenaOff)]
+    public string MemoryArena { get; set; } = ArenaShared;
+
+    public ProRL.Training.Session.MemoryArena Arena =>
+        MemoryArena.Equals(ArenaOff, StringComparison.OrdinalIgnoreCase) ? ProRL.Training.Session.MemoryArena.Off : ProRL.Training.Session.MemoryArena.Shared;
 
     public RecomputeMode RecomputeMode =>
         Recompute.Equals(RecomputeLayers, StringComparison.OrdinalIgnoreCase) ? RecomputeMode.Layers : RecomputeMode.None;

@@ -51,6 +51,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Algorithm:LossAggregation", "sum", "token-mean, seq-mean-token-mean, seq-mean-token-sum-norm")]
     [InlineData("Model:ExecutionProvider", "rocm", "cpu, cuda")]
     [InlineData("Training:Recompute", "blocks", "none, layers")]
+    [InlineData("Training:MemoryArena", "per-graph", "shared, off")]
     public async Task Value_outside_an_enumeration_is_refused_listing_the_allowed_values(string option, string value, string allowed)
     {
         var problem = await SingleProblem($"--{option}={value}");

@@ -31,8 +31,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--warmup <N>")] public int Warmup { get; init; } = 1;
         [CommandOption("--threads <N>"), Description("ONNX Runtime intra-op threads (0 = one per core).")] public int Threads { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
-        [CommandOption("--arena"), Description("Turn ONNX Runtime's CPU memory arena on (off by default, as in the worker).")]
-        public bool Arena { get; init; }
+        [CommandOption("--arena <MODE>"), Description("shared (default, as in the worker: one ONNX Runtime arena for both graphs) or off (each intermediate malloc'd; less memory at rest, slower).")]
+        public string Arena { get; init; } = "shared";
 
         [CommandOption("--recompute <MODE>"), Description("none (default) or layers (with --model or --preset; built artifacts keep their own mode).")]
         public string Recompute { get; init; } = "none";
@@ -46,6 +46,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         public override ValidationResult Validate()
         {
             if (HeadChunks < 0) return ValidationResult.Error($"--head-chunks {HeadChunks} must be ≥ 0.");
+            if (!Enum.TryParse<MemoryArena>(Arena, ignoreCase: true, out var arena) || !Enum.IsDefined(arena))
+                return ValidationResult.Error($"--arena '{Arena}' is unknown (allowed: shared, off).");
             if (Profile is { } prefix && Path.GetDirectoryName(Path.GetFullPath(prefix)) is { } folder && !Directory.Exists(folder))
                 return ValidationResult.Error($"--profile '{prefix}': the folder '{folder}' does not exist (the traces are written as PREFIX…json).");
             if (Artifacts is not null && HeadChunks is not null)
@@ -95,7 +97,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     private static int Measure(Settings settings, string? model, MemoryPhases memory, CancellationToken cancellationToken)
     {
-        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, CpuMemoryArena = settings.Arena, ProfilePrefix = settings.Profile };
+        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, Arena = Enum.Parse<MemoryArena>(settings.Arena, ignoreCase: true), ProfilePrefix = settings.Profile };
         var recompute = ArtifactsBuildCommand.LossSettings.ParseRecompute(settings.Recompute, "--recompute");
         using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, new TrainingGraphOptions
         {
@@ -144,6 +146,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var table = new Table().AddColumns("measure", "value");
         table.AddRow("batch × length", $"{settings.Batch} × {settings.Length} = {tokens} tokens");
         table.AddRow("recompute", session.Manifest.Recompute.ToString().ToLowerInvariant());
+        table.AddRow("memory arena", settings.Arena.ToLowerInvariant());
         table.AddRow("logits", ArtifactsBuildCommand.HeadDescription(session.Manifest.HeadChunks));
         table.AddRow("parameters (dense, for FLOPs)", dense.ToString("N0", CultureInfo.InvariantCulture));
         table.AddRow("forward + backward (median)", $"{median * 1e3:F1} ms");

@@ -122,6 +122,7 @@ public sealed partial class TrainerLoop : IDisposable
     private TrainingSessionOptions SessionOptions() => new()
     {
         IntraOpThreads = _c.Model.Threads,
+        Arena = _c.Training?.Arena ?? MemoryArena.Shared,
 #if PRORL_CUDA
         Provider = _c.Model.ExecutionProvider == ModelOptions.Cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu,
 #endif
