@@ -262,24 +262,39 @@ public class TrainingSessionTests
     public void Two_sessions_with_two_threads_train_to_byte_identical_weights()
     {
         var a = PolicyArtifacts();
-        var batch = Batch(2, 6, seed: 12);
-        byte[][] Train()
-        {
-            using var session = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 2 });
-            var inputs = PolicyInputs(batch, session.EvalStep(batch, 1.2f).Logprobs, seed: 6);
-            for (int step = 0; step < 3; step++)
-            {
-                session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f });
-                session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f }); // accumulated in place
-                Assert.True(session.OptimizerStep(Adam).Applied);
-            }
-            var state = session.CaptureCheckpoint();
-            return [.. state.Parameters.Values.Concat(state.Moments.Values).OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => t.Data)];
-        }
-        var first = Train();
-        var second = Train();
+        var first = TrainThreeSteps(a, MemoryArena.Shared);
+        var second = TrainThreeSteps(a, MemoryArena.Shared);
         Assert.Equal(first.Length, second.Length);
         for (int i = 0; i < first.Length; i++) Assert.Equal(first[i], second[i]);
+    }
+
+    [Fact]
+    public void The_shared_arena_and_no_arena_train_to_byte_identical_weights()
+    {
+        // Where intermediates live must not change a single bit; two sessions open at once share the arena.
+        var a = PolicyArtifacts();
+        using var other = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { Arena = MemoryArena.Shared });
+        other.EvalStep(Batch(3, 9, seed: 2), 1f);
+        var shared = TrainThreeSteps(a, MemoryArena.Shared);
+        var off = TrainThreeSteps(a, MemoryArena.Off);
+        Assert.Equal(shared.Length, off.Length);
+        for (int i = 0; i < shared.Length; i++) Assert.Equal(shared[i], off[i]);
+        Assert.Throws<ArgumentException>(() => new TrainingSessionOptions { Arena = (MemoryArena)7 }.Validate());
+    }
+
+    private static byte[][] TrainThreeSteps(TrainingArtifacts a, MemoryArena arena)
+    {
+        var batch = Batch(2, 6, seed: 12);
+        using var session = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, new TrainingSessionOptions { IntraOpThreads = 2, Arena = arena });
+        var inputs = PolicyInputs(batch, session.EvalStep(batch, 1.2f).Logprobs, seed: 6);
+        for (int step = 0; step < 3; step++)
+        {
+            session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f });
+            session.TrainStep(batch, inputs, new PolicyLossSettings { LossScale = 0.5f }); // accumulated in place
+            Assert.True(session.OptimizerStep(Adam).Applied);
+        }
+        var state = session.CaptureCheckpoint();
+        return [.. state.Parameters.Values.Concat(state.Moments.Values).OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => t.Data)];
     }
 
     [Fact]
