@@ -215,6 +215,7 @@ public class CompositeGradientTests
         Assert.DoesNotContain("NonZero", added);
         ElementwiseGradientTests.CheckVjp(t, y, x, bias);
     }
+
     [Fact]
     public void Sizes_computed_at_run_time_keep_their_symbols()
     {
