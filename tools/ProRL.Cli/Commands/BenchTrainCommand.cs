@@ -46,8 +46,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         public override ValidationResult Validate()
         {
             if (HeadChunks < 0) return ValidationResult.Error($"--head-chunks {HeadChunks} must be ≥ 0.");
-            if (!Enum.TryParse<MemoryArena>(Arena, ignoreCase: true, out var arena) || !Enum.IsDefined(arena))
-                return ValidationResult.Error($"--arena '{Arena}' is unknown (allowed: shared, off).");
+            if (ParseArena(Arena) is null) return ValidationResult.Error($"--arena '{Arena}' is unknown (allowed: shared, off).");
             if (Profile is { } prefix && Path.GetDirectoryName(Path.GetFullPath(prefix)) is { } folder && !Directory.Exists(folder))
                 return ValidationResult.Error($"--profile '{prefix}': the folder '{folder}' does not exist (the traces are written as PREFIX…json).");
             if (Artifacts is not null && HeadChunks is not null)
@@ -64,6 +63,14 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 return ValidationResult.Error("--recompute applies when the artifacts are built here (--model or --preset); built artifacts keep the mode they were built with.");
             return ValidationResult.Success();
         }
+
+        /// <summary>The arena by name only: Enum.Parse would also take "0" or "1".</summary>
+        internal static MemoryArena? ParseArena(string name) => name.ToLowerInvariant() switch
+        {
+            "shared" => MemoryArena.Shared,
+            "off" => MemoryArena.Off,
+            _ => null,
+        };
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -97,7 +104,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     private static int Measure(Settings settings, string? model, MemoryPhases memory, CancellationToken cancellationToken)
     {
-        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, Arena = Enum.Parse<MemoryArena>(settings.Arena, ignoreCase: true), ProfilePrefix = settings.Profile };
+        var options = new TrainingSessionOptions { IntraOpThreads = settings.Threads, Arena = Settings.ParseArena(settings.Arena)!.Value, ProfilePrefix = settings.Profile };
         var recompute = ArtifactsBuildCommand.LossSettings.ParseRecompute(settings.Recompute, "--recompute");
         using var session = settings.Artifacts is { } dir ? TrainingSession.Open(dir, options) : OpenFromModel(model!, options, new TrainingGraphOptions
         {
