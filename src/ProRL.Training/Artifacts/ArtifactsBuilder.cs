@@ -63,6 +63,10 @@ public static partial class ArtifactsBuilder
             if (type != TensorDataType.Float)
                 throw new ArgumentException($"Parameter '{p.Name}' is {type}; convert the decoder to float32 first (DecoderLowering.ConvertToFloat32).");
         }
+        if (options.Training.PackedSequences != TrainingGraphBuilder.IsPacked(decoder))
+            throw new ArgumentException(options.Training.PackedSequences
+                ? "Packed sequences were asked for, but the decoder was lowered for one sequence per row; lower it with LoweringOptions.PackedSequences."
+                : "The decoder was lowered for packed sequences; set TrainingGraphOptions.PackedSequences.");
         var notDecayed = parameters.Where(p => options.ExcludeFromWeightDecay?.Invoke(p) == true).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
         var eval = TrainingGraphBuilder.BuildEval(decoder, parameters, options.Training.HeadChunks);
@@ -79,6 +83,7 @@ public static partial class ArtifactsBuilder
             Recompute = recomputation is { Applied: true } ? RecomputeMode.Layers : RecomputeMode.None,
             RecomputeNote = recomputation is { Applied: false } r ? $"layer recomputation not applied: {r.NotApplied}" : null,
             HeadChunks = TrainingGraphBuilder.HeadChunksApplied(decoder, options.Training.HeadChunks),
+            PackedSequences = options.Training.PackedSequences,
             Parameters = [.. parameters.Select(p => new ManifestParameter(p.Name, p.Shape,
                 (sourceTypes?.GetValueOrDefault(p.Name, TensorDataType.Float) ?? TensorDataType.Float).ToString()))],
             NotDecayed = [.. notDecayed.Order(StringComparer.Ordinal)],

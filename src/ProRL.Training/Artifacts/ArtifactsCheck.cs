@@ -4,6 +4,7 @@ using ProRL.Onnx.IO;
 using ProRL.Onnx.Models;
 using ProRL.Onnx.Tensors;
 using ProRL.Training.Autodiff;
+using ProRL.Training.Batching;
 using ProRL.Training.Heads;
 using ProRL.Training.Optimizer;
 using Tensor = ProRL.Onnx.Tensors.Tensor;
@@ -69,6 +70,7 @@ public static class ArtifactsCheck
     /// </summary>
     public static LoweringCheckResult CheckLowering(ModelFolder folder, OnnxModel loweredDecoder, int batch = 2, int length = 16, int seed = 1)
     {
+        if (TrainingGraphBuilder.IsPacked(loweredDecoder)) return CheckPackedLowering(folder, loweredDecoder, length, seed);
         var source = OnnxModelIO.Load(folder.ModelPath);
         var lengths = PaddedLengths(batch, length);
         var ids = RandomTokens(batch * length, folder.Config.Model.VocabSize, seed);
@@ -79,35 +81,7 @@ public static class ArtifactsCheck
                 mask[r * length + t] = t < lengths[r] ? 1 : 0;
                 if (t >= lengths[r]) ids[r * length + t] = folder.Config.Model.PadTokenId;
             }
-        var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var decoder = folder.Decoder;
-        foreach (var input in source.Graph.Inputs)
-        {
-            inputs[input.Name] = input.Name switch
-            {
-                _ when input.Name == decoder.Inputs.InputIds => IntTensor(input, [batch, length], ids),
-                _ when input.Name == decoder.Inputs.AttentionMask => IntTensor(input, [batch, length], mask),
-                _ when input.Name == decoder.Inputs.PositionIds => IntTensor(input, [batch, length],
-                    Enumerable.Range(0, batch * length).Select(i => (long)(i % length)).ToArray()),
-                _ => EmptyPast(input, batch, decoder),
-            };
-        }
-        var logitsType = source.Graph.FindOutput(decoder.Outputs.Logits)?.ElementType ?? TensorDataType.Float;
-        var oracle = "export";
-        float[] original;
-        try
-        {
-            original = RunLogits(OnnxModelIO.ToBytes(source), inputs, decoder.Outputs.Logits);
-        }
-        catch (OnnxRuntimeException) when (logitsType == TensorDataType.BFloat16 || source.Graph.Initializers.Any(t => t.DataType == TensorDataType.BFloat16))
-        {
-            // ORT's CPU provider has no bf16 kernels for most ops; its contrib kernels still run the graph in float32.
-            oracle = "export upcast to float32";
-            var upcast = Lowering.PrecisionConversion.ConvertToFloat32(source);
-            foreach (var (name, value) in inputs.ToList())
-                if (value.DataType == TensorDataType.BFloat16) inputs[name] = new Tensor(name, TensorDataType.Float, value.Dims, []);
-            original = RunLogits(OnnxModelIO.ToBytes(upcast), inputs, decoder.Outputs.Logits);
-        }
+        var (original, logitsType, oracle) = RunExport(folder, source, batch, length, ids, mask);
         var lowered = RunLogits(OnnxModelIO.ToBytes(loweredDecoder), new Dictionary<string, Tensor>
         {
             [TrainingGraphBuilder.InputIds] = Tensor.FromInt64s("ids", [batch, length], ids),
@@ -126,6 +100,89 @@ public static class ArtifactsCheck
             largest = Math.Max(largest, Math.Abs(original[i]));
         }
         return new LoweringCheckResult(worst, largest, batch, length, logitsType, oracle);
+    }
+
+    /// <summary>Lengths of the packed check's sequences: several per row of <paramref name="length"/> tokens, and one alone.</summary>
+    public static int[] PackedLengths(int length) =>
+        [length, Math.Max(2, length / 2), Math.Max(2, length - length / 2 - 1), Math.Max(2, length / 3), 2];
+
+    /// <summary>
+    /// A decoder lowered for packed sequences against the export run on each sequence alone: random sequences of
+    /// <see cref="PackedLengths"/> are packed into rows (<see cref="PackedBatch.PackSequences"/>), and every real
+    /// position's logits must match the export's logits for that sequence by itself, so neither attention across
+    /// sequences nor a wrong rotary position can pass.
+    /// </summary>
+    public static LoweringCheckResult CheckPackedLowering(ModelFolder folder, OnnxModel packedDecoder, int length = 16, int seed = 1)
+    {
+        var source = OnnxModelIO.Load(folder.ModelPath);
+        var lengths = PackedLengths(length);
+        var tokens = RandomTokens(lengths.Sum(), folder.Config.Model.VocabSize, seed);
+        var samples = new List<TrainingSample>();
+        for (int i = 0, start = 0; i < lengths.Length; start += lengths[i++])
+            samples.Add(new TrainingSample(i, [.. tokens[start..(start + lengths[i])].Select(t => (int)t)], [], [], 0, false));
+        var packed = PackedBatch.PackSequences(samples, folder.Config.Model.PadTokenId);
+        var batch = packed.Tokens;
+        var lowered = RunLogits(OnnxModelIO.ToBytes(packedDecoder), new Dictionary<string, Tensor>
+        {
+            [TrainingGraphBuilder.InputIds] = Tensor.FromInt64s("ids", batch.Shape, batch.InputIds),
+            [TrainingGraphBuilder.SegmentIds] = Tensor.FromInt64s("segments", batch.Shape, batch.SegmentIds!),
+            [TrainingGraphBuilder.PositionIds] = Tensor.FromInt64s("positions", batch.Shape, batch.PositionIds!),
+        }, TrainingGraphBuilder.Logits);
+        int vocab = lowered.Length / (batch.BatchSize * batch.Length);
+        int realTokens = Session.VocabularyMask.RealTokenCount(folder) ?? vocab;
+        double worst = 0, largest = 0;
+        var logitsType = TensorDataType.Float;
+        var oracle = "export";
+        for (int s = 0; s < samples.Count; s++)
+        {
+            var ids = tokens.Skip(lengths[..s].Sum()).Take(lengths[s]).ToArray();
+            (var alone, logitsType, oracle) = RunExport(folder, source, 1, ids.Length, ids, [.. Enumerable.Repeat(1L, ids.Length)]);
+            if (alone.Length != ids.Length * vocab)
+                throw new InvalidDataException($"The packed decoder gives {vocab} logits per token, the export {alone.Length / ids.Length}.");
+            var (row, offset) = packed.Placements[s];
+            for (int t = 0; t < ids.Length; t++)
+                for (int v = 0; v < realTokens; v++)
+                {
+                    float expected = alone[t * vocab + v], actual = lowered[((long)row * batch.Length + offset + t) * vocab + v];
+                    worst = Math.Max(worst, Math.Abs(expected - actual));
+                    largest = Math.Max(largest, Math.Abs(expected));
+                }
+        }
+        if (lowered.Any(v => !float.IsFinite(v)))
+            throw new InvalidDataException("The packed decoder gives non-finite logits (padding included), which would poison its gradients.");
+        return new LoweringCheckResult(worst, largest, batch.BatchSize, batch.Length, logitsType, oracle);
+    }
+
+    /// <summary>The export's own logits (contrib kernels, empty KV cache) for right-padded tokens; bf16 exports run upcast.</summary>
+    private static (float[] Logits, TensorDataType LogitsType, string Oracle) RunExport(ModelFolder folder, OnnxModel source, int batch, int length,
+        long[] ids, long[] mask)
+    {
+        var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var decoder = folder.Decoder;
+        foreach (var input in source.Graph.Inputs)
+        {
+            inputs[input.Name] = input.Name switch
+            {
+                _ when input.Name == decoder.Inputs.InputIds => IntTensor(input, [batch, length], ids),
+                _ when input.Name == decoder.Inputs.AttentionMask => IntTensor(input, [batch, length], mask),
+                _ when input.Name == decoder.Inputs.PositionIds => IntTensor(input, [batch, length],
+                    Enumerable.Range(0, batch * length).Select(i => (long)(i % length)).ToArray()),
+                _ => EmptyPast(input, batch, decoder),
+            };
+        }
+        var logitsType = source.Graph.FindOutput(decoder.Outputs.Logits)?.ElementType ?? TensorDataType.Float;
+        try
+        {
+            return (RunLogits(OnnxModelIO.ToBytes(source), inputs, decoder.Outputs.Logits), logitsType, "export");
+        }
+        catch (OnnxRuntimeException) when (logitsType == TensorDataType.BFloat16 || source.Graph.Initializers.Any(t => t.DataType == TensorDataType.BFloat16))
+        {
+            // ORT's CPU provider has no bf16 kernels for most ops; its contrib kernels still run the graph in float32.
+            var upcast = Lowering.PrecisionConversion.ConvertToFloat32(source);
+            foreach (var (name, value) in inputs.ToList())
+                if (value.DataType == TensorDataType.BFloat16) inputs[name] = new Tensor(name, TensorDataType.Float, value.Dims, []);
+            return (RunLogits(OnnxModelIO.ToBytes(upcast), inputs, decoder.Outputs.Logits), logitsType, "export upcast to float32");
+        }
     }
 
     /// <summary>
@@ -151,18 +208,26 @@ public static class ArtifactsCheck
 
         var rng = new Random(seed);
         var theta = specs.ToDictionary(s => s.Name, s => OrtTensors.ToDoubles(parameters[s.Name]), StringComparer.Ordinal);
-        var lengths = PaddedLengths(batch, length);
-        var attention = Enumerable.Range(0, batch * length).Select(i => i % length < lengths[i / length] ? 1L : 0L).ToArray();
+        var (segments, positions) = TrainingGraphBuilder.IsPacked(decoder) ? PackedGradientLayout(batch, length) : PaddedGradientLayout(batch, length);
         var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
             [TrainingGraphBuilder.InputIds] = Tensor.FromInt64s("ids", [batch, length], RandomTokens(batch * length, vocabSize, seed)),
-            [TrainingGraphBuilder.AttentionMask] = Tensor.FromInt64s("mask", [batch, length], attention),
             [EvalHead.Temperature] = Scalar(EvalHead.Temperature, 1.2),
         };
+        if (TrainingGraphBuilder.IsPacked(decoder))
+        {
+            inputs[TrainingGraphBuilder.SegmentIds] = Tensor.FromInt64s("segments", [batch, length], segments);
+            inputs[TrainingGraphBuilder.PositionIds] = Tensor.FromInt64s("positions", [batch, length], positions);
+        }
+        else inputs[TrainingGraphBuilder.AttentionMask] = Tensor.FromInt64s("mask", [batch, length], segments);
         SetParameters(inputs, specs, theta);
         var logp = OrtTensors.ToDoubles(OrtTensors.Run(evalSession, inputs, [EvalHead.Logprobs])[EvalHead.Logprobs]);
-        // Target t (predicting token t+1) is real when token t+1 is.
-        var targetIsReal = Enumerable.Range(0, batch * (length - 1)).Select(i => i % (length - 1) + 1 < lengths[i / (length - 1)]).ToArray();
+        // Target t (predicting token t+1) is real when token t+1 belongs to token t's sequence.
+        var targetIsReal = Enumerable.Range(0, batch * (length - 1)).Select(i =>
+        {
+            int row = i / (length - 1), t = i % (length - 1);
+            return segments[row * length + t] != 0 && segments[row * length + t + 1] == segments[row * length + t];
+        }).ToArray();
         foreach (var (name, value) in PerTokenInputs(options.Head, logp, rng, targetIsReal))
             inputs[name] = OrtTensors.FromDoubles(name, TensorDataType.Double, [batch, length - 1], value);
         foreach (var (name, value) in ScalarInputs(options))
@@ -192,6 +257,31 @@ public static class ArtifactsCheck
             checks.Add(new DirectionCheck(c.Direction, c.Analytic, c.Numeric, relative, c.Tensor, roundoff));
         }
         return checks;
+    }
+
+    /// <summary>Right padding (<see cref="PaddedLengths"/>): the attention mask as segments, positions 0..T−1.</summary>
+    private static (long[] Segments, long[] Positions) PaddedGradientLayout(int batch, int length)
+    {
+        var lengths = PaddedLengths(batch, length);
+        return ([.. Enumerable.Range(0, batch * length).Select(i => i % length < lengths[i / length] ? 1L : 0L)],
+                [.. Enumerable.Range(0, batch * length).Select(i => (long)(i % length))]);
+    }
+
+    /// <summary>Two sequences per row (the first shorter in each later row), then padding: segment ids and restarting positions.</summary>
+    private static (long[] Segments, long[] Positions) PackedGradientLayout(int batch, int length)
+    {
+        var segments = new long[batch * length];
+        var positions = new long[batch * length];
+        for (int r = 0; r < batch; r++)
+        {
+            int first = Math.Max(1, length / 2 - r), second = Math.Max(1, length - first - r);
+            for (int t = 0; t < length; t++)
+            {
+                (segments[r * length + t], positions[r * length + t]) =
+                    t < first ? (1L, t) : t < first + second ? (2L, t - first) : (0L, t - first - second);
+            }
+        }
+        return (segments, positions);
     }
 
     private static IEnumerable<(string, double[])> PerTokenInputs(LossHeadKind head, double[] logp, Random rng, bool[] targetIsReal)

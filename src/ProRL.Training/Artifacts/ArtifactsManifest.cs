@@ -49,6 +49,11 @@ public sealed record ArtifactsManifest
     /// because none were asked for or the logits are not a plain projection (<see cref="Heads.LogitsProjection"/>).
     /// </summary>
     public int HeadChunks { get; init; }
+    /// <summary>
+    /// The graphs read segment_ids and position_ids instead of attention_mask: several sequences per row
+    /// (<see cref="Batching.PackedBatch.PackSequences"/>); one-per-row batches work too.
+    /// </summary>
+    public bool PackedSequences { get; init; }
     public ManifestParameter[] Parameters { get; init; } = [];
     /// <summary>Parameters the AdamW graph does not decay.</summary>
     public string[] NotDecayed { get; init; } = [];

@@ -39,6 +39,12 @@ public sealed record TrainingGraphOptions
     /// the forward and (again) in the backward pass. 0: the whole logits, kept for the backward pass.
     /// </summary>
     public int HeadChunks { get; init; } = EvalHead.DefaultChunks;
+
+    /// <summary>
+    /// Lower the decoder for packed sequences (<see cref="Lowering.LoweringOptions.PackedSequences"/>): several samples
+    /// per row, kept apart by segment_ids. Needs the token-mean loss aggregation.
+    /// </summary>
+    public bool PackedSequences { get; init; }
 }
 
 /// <summary>
@@ -49,6 +55,11 @@ public sealed record TrainingGraphOptions
 public static class TrainingGraphBuilder
 {
     public const string InputIds = "input_ids", AttentionMask = "attention_mask", Logits = "logits";
+    /// <summary>The inputs of a decoder lowered for packed sequences, in place of <see cref="AttentionMask"/>.</summary>
+    public const string SegmentIds = Lowering.DecoderLowering.SegmentIds, PositionIds = Lowering.DecoderLowering.PositionIds;
+
+    /// <summary>Whether <paramref name="decoder"/> was lowered for packed sequences (it reads segment_ids).</summary>
+    public static bool IsPacked(OnnxModel decoder) => decoder.Graph.FindInput(SegmentIds) is not null;
 
     public static string GradInputName(string parameter) => AdamWGraph.GradName(parameter) + ".in";
 
@@ -95,6 +106,9 @@ public static class TrainingGraphBuilder
         out RecomputationReport? recomputation)
     {
         const string gradientPrefix = "grad";
+        if (IsPacked(decoder) && options.Head == LossHeadKind.Policy && options.PolicyLoss.Aggregation != ProRL.Algorithms.Loss.LossAggregation.TokenMean)
+            throw new ArgumentException($"Packed sequences need the token-mean loss aggregation, not {options.PolicyLoss.Aggregation}: the " +
+                "per-sequence aggregations read one sequence per row.");
         var model = PrepareDecoder(decoder, parameters, out var h);
         model.Graph.Outputs.Clear();
         var eval = EvalHead.Append(h, Logits, InputIds, asOutputs: false, chunks: options.HeadChunks);
@@ -134,7 +148,7 @@ public static class TrainingGraphBuilder
     {
         var model = decoder.Clone();
         var g = model.Graph;
-        foreach (var required in new[] { InputIds, AttentionMask })
+        foreach (var required in IsPacked(decoder) ? new[] { InputIds, SegmentIds, PositionIds } : [InputIds, AttentionMask])
             if (g.FindInput(required) is null)
                 throw new ArgumentException($"The decoder has no input '{required}'; lower it for training first (DecoderLowering.ForTraining).");
         var logits = g.FindOutput(Logits)

@@ -56,7 +56,7 @@ internal static class AttentionLowering
             scores = ctx.Mul(ctx.Emit("Tanh", [ctx.Mul(scores, ctx.Scalar(1.0 / softcap, type))]), ctx.Scalar(softcap, type));
         if (node.Input(BiasInput) is { } bias) scores = ctx.Add(scores, bias);
 
-        var masked = ctx.Add(scores, MaskBias(ctx, node, query, type));
+        var masked = ctx.Add(scores, ctx.PackedSequences ? PackedMaskBias(ctx, node, query, type) : MaskBias(ctx, node, query, type));
         var probs = ctx.Emit("Softmax", [masked], Attr.Int("axis", -1));
 
         var groupedProbs = groups == 1 ? probs : ctx.Reshape(probs, 0, kvHeads, -1, 0);
@@ -121,6 +121,10 @@ internal static class AttentionLowering
             var causal = ctx.Emit("GreaterOrEqual", [ctx.Unsqueeze(index, 1), ctx.Unsqueeze(index, 0)]);
             scores = ctx.Add(scores, Bias(ctx, causal, type));
         }
+        // Packed rows: the model's own mask sees one causal sequence per row (the attention mask is all ones), and the
+        // segment mask keeps each packed sequence to itself. Every query sees at least itself in both, so no row of the
+        // softmax is empty.
+        if (ctx.PackedSequences) scores = ctx.Add(scores, PackedMaskBias(ctx, node, query, type));
         var probs = ctx.Emit("Softmax", [scores], Attr.Int("axis", -1));
         var output = ctx.Reshape(ctx.Transpose(ctx.MatMul(probs, v), 0, 2, 1, 3), 0, 0, -1);
         ctx.Bind(output, node.Outputs[0]);
@@ -166,7 +170,13 @@ internal static class AttentionLowering
         long rotaryDim = RotaryLowering.RotaryDim(ctx, shapes, node, cosCache);
         bool interleaved = node.GetInt("rotary_interleaved", 0) != 0;
         string cos, sin;
-        if (node.Input(PositionIdsInput) is { } positions)
+        if (ctx.PackedSequences)
+        {
+            // Per-token positions (restarting in every packed sequence): [B,T,R/2] rows, a head axis to broadcast over.
+            cos = PackedRotaryRows(ctx, cosCache);
+            sin = PackedRotaryRows(ctx, sinCache);
+        }
+        else if (node.Input(PositionIdsInput) is { } positions)
         {
             // ORT's first-prompt semantics: only position_ids[0,0] is read; rows use start .. start+S-1.
             var start = ctx.Reshape(ctx.Slice(ctx.Reshape(positions, -1), 0, 0, 1));
@@ -197,6 +207,38 @@ internal static class AttentionLowering
         var key = $"gqa-mask-bias:{type}:{node.Inputs[SeqlensInput]}:{node.GetInt("local_window_size", -1)}:{node.GetInt("causal", 1)}";
         if (ctx.Shared.TryGetValue(key, out var cached)) return cached;
         return ctx.Shared[key] = Bias(ctx, VisibilityMask(ctx, node, query), type);
+    }
+
+    /// <summary>Rows of a rotary cache at the graph's per-token position_ids, [B,1,T,R/2]; gathered once per cache.</summary>
+    private static string PackedRotaryRows(LoweringContext ctx, string cache)
+    {
+        var key = $"packed-rotary:{cache}";
+        if (ctx.Shared.TryGetValue(key, out var cached)) return cached;
+        return ctx.Shared[key] = ctx.Unsqueeze(ctx.Emit("Gather", [cache, DecoderLowering.PositionIds]), 1);
+    }
+
+    /// <summary>
+    /// [B,1,T,T] bias of packed rows: query i sees key j when both are in one segment (segment_ids equal; the padding
+    /// after the last sequence is segment 0 and sees only itself), j ≤ i, and i − j &lt; local_window_size. The
+    /// attention mask and seqlens_k are not read: they describe one sequence per row. Shared by all layers.
+    /// </summary>
+    private static string PackedMaskBias(LoweringContext ctx, Node node, string query, TensorDataType type)
+    {
+        ctx.PackedAttentionNodes++;
+        long window = node.GetInt("local_window_size", -1);
+        var key = $"packed-mask-bias:{type}:{window}";
+        if (ctx.Shared.TryGetValue(key, out var cached)) return cached;
+
+        var length = ctx.Reshape(RotaryLowering.SequenceLength(ctx, query, 1));
+        var index = ctx.Emit("Range", [ctx.Scalar(0, TensorDataType.Int64), length, ctx.Scalar(1, TensorDataType.Int64)]);
+        var rows = ctx.Unsqueeze(index, 1);
+        var cols = ctx.Unsqueeze(index, 0);
+        var segments = DecoderLowering.SegmentIds;
+        var sameSegment = ctx.Emit("Equal", [ctx.Unsqueeze(segments, 1, 3), ctx.Unsqueeze(segments, 1, 2)]); // [B,1,T,T]
+        var visible = ctx.Emit("And", [sameSegment, ctx.Emit("GreaterOrEqual", [rows, cols])]);
+        if (window > 0)
+            visible = ctx.Emit("And", [visible, ctx.Emit("Less", [ctx.Sub(rows, cols), ctx.Scalar(window, TensorDataType.Int64)])]);
+        return ctx.Shared[key] = Bias(ctx, visible, type);
     }
 
     private static string Bias(LoweringContext ctx, string visible, TensorDataType type) =>

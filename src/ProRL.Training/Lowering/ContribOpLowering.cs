@@ -10,6 +10,13 @@ public sealed record LoweringOptions
 
     /// <summary>How error messages name the model (a path, or the graph name when null).</summary>
     public string? ModelName { get; init; }
+
+    /// <summary>
+    /// Several sequences per row (<see cref="DecoderLowering.ForTraining"/>): attention reads graph inputs
+    /// <c>segment_ids</c> (a token sees earlier tokens of its own segment only) and <c>position_ids</c> (rotary
+    /// positions, restarting at 0 in every segment) instead of the attention mask.
+    /// </summary>
+    public bool PackedSequences { get; init; }
 }
 
 /// <summary>
@@ -51,7 +58,7 @@ public static class ContribOpLowering
     {
         options ??= new LoweringOptions();
         var graph = model.Graph;
-        var ctx = new LoweringContext(graph, options.ModelName ?? graph.Name);
+        var ctx = new LoweringContext(graph, options.ModelName ?? graph.Name) { PackedSequences = options.PackedSequences };
         var shapes = new StaticShapes(graph);
         int lowered = 0;
         foreach (var node in graph.Nodes.ToList())
@@ -65,6 +72,10 @@ public static class ContribOpLowering
             lower(ctx, shapes, node);
             lowered++;
         }
+        if (options.PackedSequences && ctx.PackedAttentionNodes == 0)
+            throw new LoweringException($"Model '{ctx.ModelName}': packed sequences need attention as com.microsoft GroupQueryAttention or " +
+                "MultiHeadAttention (the GenAI builder's layouts), where the lowering can keep each sequence to itself; this model has neither, " +
+                "so its rows cannot be packed. Train it with padded rows (Training:PackSequences=false).");
         if (lowered > 0) graph.TopologicalSort();
         if (!graph.Nodes.Any(n => n.Domain == OnnxModel.MicrosoftDomain)) model.Opsets.Remove(OnnxModel.MicrosoftDomain);
         return lowered;

@@ -6,7 +6,9 @@ namespace ProRL.Training.Lowering;
 /// <summary>
 /// Turns a GenAI decoder export (KV cache in, KV cache out, contrib ops) into the full-sequence decoder that training
 /// differentiates: inputs input_ids [B,T] and attention_mask [B,T] (int64, right padding), output logits [B,T,V],
-/// no past/present tensors (past length 0), positions 0..T-1 in every row, and only standard ONNX ops.
+/// no past/present tensors (past length 0), positions 0..T-1 in every row, and only standard ONNX ops. With
+/// <see cref="LoweringOptions.PackedSequences"/>, inputs input_ids, position_ids and segment_ids [B,T] instead: several
+/// sequences per row, each attending to itself only, with positions restarting at 0.
 /// Initializers are kept as they are (dtype included; see <see cref="PrecisionConversion.ConvertToFloat32"/>).
 /// </summary>
 public static class DecoderLowering
@@ -14,6 +16,8 @@ public static class DecoderLowering
     public const string InputIds = "input_ids";
     public const string AttentionMask = "attention_mask";
     public const string PositionIds = "position_ids";
+    /// <summary>Packed rows only: which sequence each token belongs to (0 = the padding after the last one).</summary>
+    public const string SegmentIds = "segment_ids";
     public const string Logits = "logits";
 
     /// <summary>The inputs of each attention op that take the KV cache; the lowering computes them with past length 0.</summary>
@@ -41,9 +45,17 @@ public static class DecoderLowering
         DropKvCache(graph, modelName);
         graph.Outputs.Clear();
         graph.Outputs.Add(logits with { Shape = [new Dim(null, "batch_size"), new Dim(null, "sequence_length"), logits.Shape is { Length: 3 } s ? s[2] : new Dim(null, "vocab_size")] });
-        ReplacePositionIds(graph);
+        if (options.PackedSequences)
+        {
+            AttentionMaskOfOnes(graph);
+            PackedInputs(graph);
+        }
+        else
+        {
+            ReplacePositionIds(graph);
+            AsInt64Input(graph, AttentionMask);
+        }
         AsInt64Input(graph, InputIds);
-        AsInt64Input(graph, AttentionMask);
 
         ContribOpLowering.Lower(model, options with { ModelName = modelName });
         graph.RemoveUnused();
@@ -114,6 +126,32 @@ public static class DecoderLowering
         var length = graph.OpNamed("/training/positions/Gather", "Gather", [shape, one], Attr.Int("axis", 0));
         var range = graph.OpNamed("/training/positions/Range", "Range", [graph.Const("/training/zero", Tensor.Scalar("zero", 0L)), length, one]);
         graph.AddNode("Expand", [range, shape], [internalName], graph.UniqueName("/training/positions/Expand"));
+    }
+
+    /// <summary>
+    /// Packed rows: the attention_mask input goes, and whatever read it (the builder's seqlens_k and mask subgraphs) reads
+    /// ones instead, so the model sees one unpadded sequence per row. The attention lowering then keeps each packed
+    /// sequence to itself with segment_ids.
+    /// </summary>
+    private static void AttentionMaskOfOnes(OnnxGraph graph)
+    {
+        var declared = graph.FindInput(AttentionMask)!;
+        graph.Inputs.Remove(declared);
+        var internalName = graph.UniqueName("/training/attention_mask");
+        graph.RenameValue(AttentionMask, internalName);
+        var one = declared.ElementType == TensorDataType.Int32 ? Tensor.FromInt32s("one", [1], [1]) : Tensor.FromInt64s("one", [1], [1L]);
+        var shape = graph.OpNamed("/training/attention_mask/Shape", "Shape", [InputIds]);
+        graph.AddNode("ConstantOfShape", [shape], [internalName], graph.UniqueName("/training/attention_mask/ones"), "", Attr.Tensor("value", one));
+    }
+
+    /// <summary>Packed rows: position_ids (the model's own input, or a new one) and segment_ids, int64 [batch, sequence].</summary>
+    private static void PackedInputs(OnnxGraph graph)
+    {
+        if (graph.FindInput(PositionIds) is null)
+            graph.Inputs.Add(new ValueInfo(PositionIds, TensorDataType.Int64, [new Dim(null, "batch_size"), new Dim(null, "sequence_length")]));
+        else
+            AsInt64Input(graph, PositionIds);
+        graph.Inputs.Add(new ValueInfo(SegmentIds, TensorDataType.Int64, [new Dim(null, "batch_size"), new Dim(null, "sequence_length")]));
     }
 
     /// <summary>Declares the input int64 [batch_size, sequence_length]; an int32 input gets a Cast behind it.</summary>

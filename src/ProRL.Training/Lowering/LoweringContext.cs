@@ -26,6 +26,12 @@ internal sealed class LoweringContext
     /// <summary>Values computed once per pass and shared by every node that needs them (attention masks).</summary>
     public Dictionary<string, string> Shared { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Several sequences per row: see <see cref="LoweringOptions.PackedSequences"/>.</summary>
+    public bool PackedSequences { get; init; }
+
+    /// <summary>Attention nodes lowered with the packed-sequence mask (a packed lowering with none is refused).</summary>
+    public int PackedAttentionNodes { get; set; }
+
     /// <summary>Prefix for the names of the nodes that replace the node being lowered.</summary>
     public string Scope { get; set; } = "lowered";
 

@@ -117,6 +117,11 @@ internal static class RotaryLowering
             cos = ctx.Unsqueeze(ctx.Emit("Gather", [cosCache, positions]), headAxis);
             sin = ctx.Unsqueeze(ctx.Emit("Gather", [sinCache, positions]), headAxis);
         }
+        else if (ctx.PackedSequences)
+        {
+            throw ctx.Error(node, $"reads one position offset ('{positions}', rank {positionRank}) for every row; packed sequences need per-token " +
+                "position_ids [batch, sequence]. Train this model with padded rows (Training:PackSequences=false).");
+        }
         else
         {
             // [1] offset: positions offset .. offset+S-1 for every row.

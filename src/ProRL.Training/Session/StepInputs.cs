@@ -2,10 +2,29 @@ namespace ProRL.Training.Session;
 
 /// <summary>
 /// Token ids and attention mask of a right-padded batch, [B, T] row-major. The per-token arrays that go with it
-/// (masks, log-probabilities, advantages, outputs) are [B, T−1]: position t refers to token t+1.
+/// (masks, log-probabilities, advantages, outputs) are [B, T−1]: position t refers to token t+1. A packed batch
+/// (several sequences per row) also has <see cref="SegmentIds"/> and <see cref="PositionIds"/>.
 /// </summary>
 public sealed record TokenBatch(int BatchSize, int Length, long[] InputIds, long[] AttentionMask)
 {
+    /// <summary>
+    /// Packed rows: which sequence each token belongs to (1, 2, ... within a row; 0 for the padding after the last).
+    /// Null: one sequence per row, the attention mask's ones. Needs artifacts built for packed sequences.
+    /// </summary>
+    public long[]? SegmentIds { get; init; }
+
+    /// <summary>Packed rows: each token's position in its own sequence (rotary). Null: 0..T−1 in every row.</summary>
+    public long[]? PositionIds { get; init; }
+
+    /// <summary>The segment ids a packed graph reads: <see cref="SegmentIds"/>, or one segment per row (the attention mask).</summary>
+    public long[] SegmentIdsOrRows() => SegmentIds ?? AttentionMask;
+
+    /// <summary>The positions a packed graph reads: <see cref="PositionIds"/>, or 0..T−1 in every row.</summary>
+    public long[] PositionIdsOrRange() => PositionIds ?? [.. Enumerable.Range(0, BatchSize * Length).Select(i => (long)(i % Length))];
+
+    /// <summary>Whether some row holds more than one sequence (a segment id above 1).</summary>
+    public bool HasSeveralSequencesPerRow => SegmentIds is { } s && s.Any(v => v > 1);
+
     /// <summary>B·(T−1), the length of every per-token array.</summary>
     public int TargetCount => BatchSize * (Length - 1);
 
@@ -24,6 +43,12 @@ public sealed record TokenBatch(int BatchSize, int Length, long[] InputIds, long
             throw new ArgumentException($"input_ids has {InputIds.Length} values; B·T = {BatchSize * Length}.");
         if (AttentionMask.Length != BatchSize * Length)
             throw new ArgumentException($"attention_mask has {AttentionMask.Length} values; B·T = {BatchSize * Length}.");
+        if ((SegmentIds is null) != (PositionIds is null))
+            throw new ArgumentException("segment_ids and position_ids go together: give both (packed rows) or neither.");
+        if (SegmentIds is { } segments && segments.Length != BatchSize * Length)
+            throw new ArgumentException($"segment_ids has {segments.Length} values; B·T = {BatchSize * Length}.");
+        if (PositionIds is { } positions && positions.Length != BatchSize * Length)
+            throw new ArgumentException($"position_ids has {positions.Length} values; B·T = {BatchSize * Length}.");
     }
 
     internal void CheckTargets(float[] values, string name)

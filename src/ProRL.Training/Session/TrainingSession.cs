@@ -165,12 +165,12 @@ public sealed class TrainingSession : IDisposable
         var weights = parameters == ParameterSet.Policy ? _parameters
             : _reference ?? throw new InvalidOperationException("No reference parameters: call SetReferenceToPolicy or LoadReference first.");
 
-        using var ids = OrtValue.CreateTensorValueFromMemory(batch.InputIds, batch.Shape);
-        using var mask = OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, batch.Shape);
         using var lp = OrtValue.CreateTensorValueFromMemory(logprobs, batch.TargetShape);
         using var en = OrtValue.CreateTensorValueFromMemory(entropy, batch.TargetShape);
         var b = Rebind(_evalBinding);
-        BindBatch(b, ids, mask);
+        var batchValues = new List<OrtValue>();
+        using var releaseBatch = new DisposeAll(batchValues);
+        BindBatch(b, batch, batchValues);
         BindParameters(b, weights);
         b.BindInput(EvalHead.Temperature, _scalars.Set(EvalHead.Temperature, temperature));
         b.BindOutput(EvalHead.Logprobs, lp);
@@ -229,9 +229,7 @@ public sealed class TrainingSession : IDisposable
         try
         {
             var b = Rebind(_trainingBinding);
-            var ids = Track(disposables, OrtValue.CreateTensorValueFromMemory(batch.InputIds, batch.Shape));
-            var mask = Track(disposables, OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, batch.Shape));
-            BindBatch(b, ids, mask);
+            BindBatch(b, batch, disposables);
             BindParameters(b, _parameters);
             foreach (var (name, values) in perTokenInputs)
             {
@@ -456,10 +454,31 @@ public sealed class TrainingSession : IDisposable
         return binding;
     }
 
-    private static void BindBatch(OrtIoBinding b, OrtValue ids, OrtValue mask)
+    /// <summary>
+    /// input_ids and attention_mask; or, for artifacts built for packed sequences, input_ids, segment_ids and position_ids
+    /// (a batch of one sequence per row gets its attention mask as segments and 0..T−1 as positions).
+    /// </summary>
+    private void BindBatch(OrtIoBinding b, TokenBatch batch, List<OrtValue> disposables)
     {
-        b.BindInput(TrainingGraphBuilder.InputIds, ids);
-        b.BindInput(TrainingGraphBuilder.AttentionMask, mask);
+        b.BindInput(TrainingGraphBuilder.InputIds, Track(disposables, OrtValue.CreateTensorValueFromMemory(batch.InputIds, batch.Shape)));
+        if (_manifest.PackedSequences)
+        {
+            b.BindInput(TrainingGraphBuilder.SegmentIds, Track(disposables, OrtValue.CreateTensorValueFromMemory(batch.SegmentIdsOrRows(), batch.Shape)));
+            b.BindInput(TrainingGraphBuilder.PositionIds, Track(disposables, OrtValue.CreateTensorValueFromMemory(batch.PositionIdsOrRange(), batch.Shape)));
+            return;
+        }
+        if (batch.HasSeveralSequencesPerRow)
+            throw new ArgumentException("The batch packs several sequences per row, and these artifacts were built for one sequence per row; " +
+                "build them for packed sequences (artifacts build --pack-sequences, or Training:PackSequences=true).", nameof(batch));
+        b.BindInput(TrainingGraphBuilder.AttentionMask, Track(disposables, OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, batch.Shape)));
+    }
+
+    private sealed class DisposeAll(List<OrtValue> values) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var v in values) v.Dispose();
+        }
     }
 
     private void BindParameters(OrtIoBinding b, TensorBuffers weights)
@@ -472,7 +491,8 @@ public sealed class TrainingSession : IDisposable
         var parameterNames = _specs.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var name in _trainingInputs)
         {
-            if (name is TrainingGraphBuilder.InputIds or TrainingGraphBuilder.AttentionMask || parameterNames.Contains(name)) continue;
+            if (name is TrainingGraphBuilder.InputIds or TrainingGraphBuilder.AttentionMask or TrainingGraphBuilder.SegmentIds or TrainingGraphBuilder.PositionIds
+                || parameterNames.Contains(name)) continue;
             if (name.EndsWith(".grad.in", StringComparison.Ordinal)) continue;
             if (!perToken.ContainsKey(name) && !scalars.ContainsKey(name))
                 throw new ArgumentException($"The training graph needs input '{name}', which was not given.");

@@ -28,6 +28,14 @@ public sealed class TrainingOptions : IOptionsSection
     [Range(0, 1024)]
     public int HeadChunks { get; set; } = ProRL.Training.Heads.EvalHead.DefaultChunks;
 
+    /// <summary>
+    /// Several responses per row in the trainer's forward and backward passes (the old and reference logprobs too), each
+    /// attending to itself only, with rotary positions restarting at 0, so that short responses fill the padding of the
+    /// long ones. Needs <c>Algorithm:LossAggregation=token-mean</c> and a model whose attention is the builder's
+    /// GroupQueryAttention or MultiHeadAttention. Part of the artifacts cache key.
+    /// </summary>
+    public bool PackSequences { get; set; }
+
     public const string ArenaShared = "shared";
     public const string ArenaOff = "off";
 

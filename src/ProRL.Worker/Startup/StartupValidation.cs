@@ -55,6 +55,8 @@ public sealed class StartupValidation(
         problems.AddRange(modelProblems);
         problems.AddRange(DatasetProblems(tasks));
         problems.AddRange(SplitProblems(tasks, validation));
+        problems.AddRange(PackingProblems(services.GetRequiredService<IOptions<TrainingOptions>>().Value,
+            services.GetRequiredService<IOptions<AlgorithmOptions>>().Value));
         // The run directory is compared with the model's hash, which only means something for a usable model.
         if (modelProblems.Count == 0 && trainerHost) problems.AddRange(RunDirectoryProblems(model, run, tasks, validation));
         return problems;
@@ -90,6 +92,14 @@ public sealed class StartupValidation(
             problems.AddRange(report.Problems.Select(p => $"Tasks:Datasets:{i}:Path: {p}"));
         }
         return problems;
+    }
+
+    /// <summary>Packed rows hold several sequences, so only the token-mean aggregation (which never reads rows) applies.</summary>
+    private static IEnumerable<string> PackingProblems(TrainingOptions training, AlgorithmOptions algorithm)
+    {
+        if (training.PackSequences && !algorithm.LossAggregation.Equals(AlgorithmOptions.TokenMean, StringComparison.OrdinalIgnoreCase))
+            yield return $"Training:PackSequences: true needs Algorithm:LossAggregation={AlgorithmOptions.TokenMean}, not '{algorithm.LossAggregation}' " +
+                "(the per-sequence aggregations read one sequence per row). Set Training:PackSequences=false, or use token-mean.";
     }
 
     /// <summary>Training never draws a held-out family, so naming one in the training mixture is a contradiction.</summary>

@@ -116,16 +116,20 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
 
     private sealed record MicroBatch(PackedBatch Packed, PolicyLossInputs Inputs, double LogprobGap)
     {
+        // Rows and sequences only matter to the per-sequence aggregations, which packed artifacts refuse.
         public MaskCounts Counts { get; } = MaskCounts.Of(Packed.ResponseMask, Packed.Tokens.BatchSize);
     }
 
     private MicroBatch Prepare(IReadOnlyList<TrainingSample> samples, double[] advantages, int[] rows)
     {
         var subset = rows.Select(r => samples[r]).ToList();
-        var packed = PackedBatch.Pack(subset, settings.PadTokenId);
+        // Artifacts built for packed sequences (Training:PackSequences) take several samples per row.
+        var packed = session.Manifest.PackedSequences
+            ? PackedBatch.PackSequences(subset, settings.PadTokenId)
+            : PackedBatch.Pack(subset, settings.PadTokenId);
         var old = session.EvalStep(packed.Tokens, settings.Loss.Temperature, ParameterSet.Policy);
         var reference = session.EvalStep(packed.Tokens, settings.Loss.Temperature, ParameterSet.Reference);
-        var tokenAdvantages = AdvantageEstimation.BroadcastToTokens(rows.Select(r => advantages[r]).ToArray(), packed.ResponseMask, packed.Width);
+        var tokenAdvantages = packed.PerSampleToTokens(rows.Select(r => advantages[r]).ToArray(), subset);
 
         // Mean |trainer − rollout engine| logprob over response tokens: the mismatch that truncated IS corrects.
         double gap = 0;

@@ -55,6 +55,16 @@ public sealed class StartupValidationTests(PristineModel pristine) : IClassFixtu
     }
 
     [Fact]
+    public void Packed_sequences_with_a_per_sequence_loss_aggregation_are_refused_naming_both_options()
+    {
+        Assert.Empty(_h.Problems("--Training:PackSequences=true", "--Algorithm:LossAggregation=token-mean"));
+        var problem = Assert.Single(_h.Problems("--Training:PackSequences=true", "--Algorithm:LossAggregation=seq-mean-token-mean"));
+        Assert.Contains("Training:PackSequences", problem);
+        Assert.Contains("Algorithm:LossAggregation=token-mean", problem);
+        Assert.Contains("'seq-mean-token-mean'", problem);
+    }
+
+    [Fact]
     public void Option_of_the_wrong_type_names_the_option()
     {
         File.WriteAllText(_h.AppSettingsPath, """{ "Run": { "Seed": "forty-two" } }""");

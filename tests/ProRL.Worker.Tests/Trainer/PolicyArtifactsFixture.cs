@@ -43,5 +43,14 @@ public sealed class PolicyArtifactsFixture : IDisposable
         return session;
     }
 
+    /// <summary>A fresh session on artifacts built for packed sequences (built on first use), reference = policy.</summary>
+    public TrainingSession OpenPackedSession()
+    {
+        var artifacts = ArtifactsCache.GetOrBuild(RunDirectory, ModelPath, ModelHash, Options with { PackedSequences = true });
+        var session = TrainingSession.Open(artifacts, new TrainingSessionOptions { IntraOpThreads = 2 });
+        session.SetReferenceToPolicy();
+        return session;
+    }
+
     public void Dispose() => _folder.Dispose();
 }

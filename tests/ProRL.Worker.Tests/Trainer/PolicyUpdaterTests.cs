@@ -86,6 +86,30 @@ public class PolicyUpdaterTests(PolicyArtifactsFixture tiny) : IClassFixture<Pol
     }
 
     [Fact]
+    public void Packed_sequences_give_the_update_padded_rows_give()
+    {
+        var optimizer = new AdamWSettings { LearningRate = 0.05f, WeightDecay = 0, Epsilon = 1f, MaxGradNorm = 100f };
+        using var padded = tiny.OpenSession();
+        using var packed = tiny.OpenPackedSession();
+        Assert.True(packed.Manifest.PackedSequences);
+        var initial = padded.GetParameters();
+        // Lengths 5, 6, 3, 4, 2, 2: rows 6 wide take [6], [5], [4, 2], [3, 2] — 4 rows instead of 6.
+        TrainingSample[] samples = [.. Samples(1, 0, 0.5, 0), new(2, [65], [78], [-1f], 1, true), new(2, [65], [79], [-1f], 0, true)];
+        Assert.Equal(4, PackedBatch.PackSequences(samples, 0).Tokens.BatchSize);
+        var expected = new PolicyUpdater(padded, Settings(0.1f, optimizer)).Update(samples, 1);
+        var actual = new PolicyUpdater(packed, Settings(0.1f, optimizer)).Update(samples, 1);
+
+        Assert.Equal(expected.ResponseTokens, actual.ResponseTokens);
+        Assert.Equal(expected.Loss, actual.Loss, 5);
+        Assert.Equal(expected.Kl, actual.Kl, 6);
+        Assert.Equal(expected.GradNorm, actual.GradNorm, 4);
+        double moved = MaxAbsDifference(initial, padded.GetParameters());
+        double differs = MaxAbsDifference(padded.GetParameters(), packed.GetParameters());
+        Assert.True(moved > 1e-5, $"the update moved the parameters by at most {moved}");
+        Assert.True(differs <= 1e-3 * moved, $"packed rows differ by {differs} (update size {moved})");
+    }
+
+    [Fact]
     public void A_token_budget_splits_the_mini_batch_and_gives_the_same_parameters_deterministically()
     {
         var optimizer = new AdamWSettings { LearningRate = 0.05f, WeightDecay = 0, Epsilon = 1f, MaxGradNorm = 100f };

@@ -7,7 +7,7 @@ namespace ProRL.Worker.Services.Training;
 
 /// <summary>
 /// Training artifacts built on first use from the model folder and kept under the run directory, keyed by the model's
-/// content hash, the loss-head options, the recomputation mode and the head's slicing, so a restart (or a second run on the same model) reuses them.
+/// content hash, the loss-head options, the recomputation mode, the head's slicing and packing, so a restart (or a second run on the same model) reuses them.
 /// </summary>
 public static class ArtifactsCache
 {
@@ -21,7 +21,8 @@ public static class ArtifactsCache
             ? "cross-entropy"
             : $"policy-{options.PolicyLoss.KlEstimator}-{options.PolicyLoss.Aggregation}-{(options.PolicyLoss.EntropyInLoss ? "ent" : "noent")}{Normalizer(options)}".ToLowerInvariant())
             + (options.Recompute == RecomputeMode.Layers ? "-recompute-layers" : "")
-            + $"-head{options.HeadChunks}";
+            + $"-head{options.HeadChunks}"
+            + (options.PackedSequences ? "-packed" : "");
         var folder = Path.Combine(runDirectory, "artifacts", $"{modelHash[..Math.Min(16, modelHash.Length)]}-{key}");
         if (File.Exists(Path.Combine(folder, ArtifactsManifest.FileName))) return folder;
         // Built in a temporary folder and renamed into place: a crash mid-build leaves nothing that looks complete.

@@ -68,6 +68,7 @@ public sealed partial class TrainerLoop : IDisposable
                 Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout),
                 Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None,
                 HeadChunks = _c.Training?.HeadChunks ?? EvalHead.DefaultChunks,
+                PackedSequences = _c.Training?.PackSequences ?? false,
             });
         TrainingSession.ReleaseManagedMemory(); // a first build leaves the lowered model (4+ bytes per parameter) as garbage
         WarnIfRecomputeNotApplied(artifacts);
