@@ -98,6 +98,9 @@ rl() {
     "ReferenceReset:KlShareThreshold=0.5" "ReferenceReset:EveryNSteps=20" "ReferenceReset:MinGapSteps=10"
     "ReferenceReset:ResetOptimizer=true"
     "Validation:EveryNSteps=5" "Validation:Items=16" "Validation:SamplesPerItem=4" "Validation:Temperature=0.6"
+    # One response per row, as the committed results were computed: packing (the worker's default since) computes the
+    # same update with other float rounding, so it would not reproduce them bit for bit.
+    "Training:PackSequences=false"
   )
   local family
   for family in $(default_mixture); do settings+=("Tasks:Mixture:$family=0"); done

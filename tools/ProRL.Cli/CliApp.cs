@@ -42,6 +42,7 @@ public static class CliApp
             {
                 bench.AddCommand<Commands.BenchRolloutCommand>("rollout");
                 bench.AddCommand<Commands.BenchTrainCommand>("train");
+                bench.AddCommand<Commands.BenchPackCommand>("pack");
                 bench.AddCommand<Commands.BenchOptimizerCommand>("optimizer");
             });
         });

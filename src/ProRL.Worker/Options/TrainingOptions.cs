@@ -32,9 +32,15 @@ public sealed class TrainingOptions : IOptionsSection
     /// Several responses per row in the trainer's forward and backward passes (the old and reference logprobs too), each
     /// attending to itself only, with rotary positions restarting at 0, so that short responses fill the padding of the
     /// long ones. Needs <c>Algorithm:LossAggregation=token-mean</c> and a model whose attention is the builder's
-    /// GroupQueryAttention or MultiHeadAttention. Part of the artifacts cache key.
+    /// GroupQueryAttention or MultiHeadAttention. Unset (the default): packed where both hold, padded otherwise (with a
+    /// warning when the model is the reason); <c>true</c>: packed or refused; <c>false</c>: one response per row. Part of
+    /// the artifacts cache key.
     /// </summary>
-    public bool PackSequences { get; set; }
+    public bool? PackSequences { get; set; }
+
+    /// <summary>Whether to build packed artifacts first: asked for, or unset with the token-mean aggregation.</summary>
+    public bool WantsPackedSequences(AlgorithmOptions algorithm) =>
+        PackSequences ?? algorithm.LossAggregation.Equals(AlgorithmOptions.TokenMean, StringComparison.OrdinalIgnoreCase);
 
     public const string ArenaShared = "shared";
     public const string ArenaOff = "off";

@@ -97,7 +97,7 @@ public sealed class StartupValidation(
     /// <summary>Packed rows hold several sequences, so only the token-mean aggregation (which never reads rows) applies.</summary>
     private static IEnumerable<string> PackingProblems(TrainingOptions training, AlgorithmOptions algorithm)
     {
-        if (training.PackSequences && !algorithm.LossAggregation.Equals(AlgorithmOptions.TokenMean, StringComparison.OrdinalIgnoreCase))
+        if (training.PackSequences == true && !algorithm.LossAggregation.Equals(AlgorithmOptions.TokenMean, StringComparison.OrdinalIgnoreCase))
             yield return $"Training:PackSequences: true needs Algorithm:LossAggregation={AlgorithmOptions.TokenMean}, not '{algorithm.LossAggregation}' " +
                 "(the per-sequence aggregations read one sequence per row). Set Training:PackSequences=false, or use token-mean.";
     }

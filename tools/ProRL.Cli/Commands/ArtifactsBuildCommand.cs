@@ -45,6 +45,9 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
         [CommandOption("--head-chunks <N>"), Description("Token slices of the log-softmax head (default 8): the [[B, T, V]] logits are made a slice at a time, and again in the backward pass. 0: whole logits, kept for the backward pass.")]
         public int HeadChunks { get; init; } = ProRL.Training.Heads.EvalHead.DefaultChunks;
 
+        [CommandOption("--pack-sequences"), Description("Several sequences per row, each attending to itself (inputs segment_ids and position_ids instead of attention_mask). Needs --aggregation token-mean.")]
+        public bool PackSequences { get; init; }
+
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required.");
@@ -65,6 +68,8 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
                 EntropyInLoss = !NoEntropyInLoss,
             };
             loss.Validate();
+            if (PackSequences && loss.Aggregation != LossAggregation.TokenMean)
+                throw new ArgumentException($"--pack-sequences needs --aggregation token-mean, not '{Aggregation}' (the per-sequence aggregations read one sequence per row).");
             return new TrainingGraphOptions
             {
                 Head = Parse<LossHeadKind>(Head, "--head", ["policy", "cross-entropy"]),
@@ -72,6 +77,7 @@ public sealed class ArtifactsBuildCommand : Command<ArtifactsBuildCommand.Settin
                 AccumulateGradients = !NoAccumulate,
                 Recompute = ParseRecompute(Recompute, "--recompute"),
                 HeadChunks = HeadChunks,
+                PackedSequences = PackSequences,
             };
         }
 

@@ -56,17 +56,19 @@ public sealed class ArtifactsCheckCommand : Command<ArtifactsCheckCommand.Settin
     {
         InputChecks.RequireTrainableModel(settings.Model);
         var folder = ModelFolder.Open(settings.Model!);
-        var decoder = ArtifactsBuilder.LoadTrainableDecoder(folder);
         var options = settings.ToOptions();
-        IReadOnlyDictionary<string, ProRL.Onnx.Tensors.Tensor> parameters;
+        ArtifactsManifest? manifest = null;
         if (settings.Artifacts is { } dir)
         {
-            var manifest = ArtifactsManifest.Load(Path.Combine(dir, ArtifactsManifest.FileName));
+            manifest = ArtifactsManifest.Load(Path.Combine(dir, ArtifactsManifest.FileName));
             if (manifest.SourceModelHash != folder.ContentHash())
                 AnsiConsole.MarkupLine("[yellow]warning:[/] the artifacts were built from a different model (content hash differs).");
-            options = options with { Head = manifest.Head, PolicyLoss = manifest.PolicyLoss };
-            parameters = Checkpoint.Load(Path.Combine(dir, manifest.CheckpointDirectory)).Parameters;
+            options = options with { Head = manifest.Head, PolicyLoss = manifest.PolicyLoss, PackedSequences = manifest.PackedSequences };
         }
+        var decoder = ArtifactsBuilder.LoadTrainableDecoder(folder, options.PackedSequences);
+        IReadOnlyDictionary<string, ProRL.Onnx.Tensors.Tensor> parameters;
+        if (manifest is not null)
+            parameters = Checkpoint.Load(Path.Combine(settings.Artifacts!, manifest.CheckpointDirectory)).Parameters;
         else
         {
             var specs = TrainingGraphBuilder.TrainableParameters(decoder);
@@ -80,7 +82,8 @@ public sealed class ArtifactsCheckCommand : Command<ArtifactsCheckCommand.Settin
         double loweringTolerance = settings.LoweringTolerance ?? lowering.Tolerance;
         bool loweringOk = lowering.MaxAbsDifference <= loweringTolerance;
         var table = new Table().AddColumns("check", "value", "tolerance", "result");
-        table.AddRow($"lowering: max |Δlogit| vs the {lowering.Oracle} ({lowering.LogitsType} logits, right-padded batch)",
+        var layout = options.PackedSequences ? "packed rows, each sequence against the export run alone" : "right-padded batch";
+        table.AddRow($"lowering: max |Δlogit| vs the {lowering.Oracle} ({lowering.LogitsType} logits, {layout})",
             Format(lowering.MaxAbsDifference), Format(loweringTolerance), Verdict(loweringOk));
         bool gradientsOk = true;
         foreach (var c in checks)

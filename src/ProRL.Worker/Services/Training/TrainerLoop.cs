@@ -62,14 +62,13 @@ public sealed partial class TrainerLoop : IDisposable
         _store = RunStore.Open(_c.Run.Directory);
         _exchange = new TrainerExchange(_store);
         _modelHash = VersionManifest.Compute(_c.Model.Path, 0).ContentHash();
-        var artifacts = ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash,
-            new TrainingGraphOptions
-            {
-                Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout),
-                Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None,
-                HeadChunks = _c.Training?.HeadChunks ?? EvalHead.DefaultChunks,
-                PackedSequences = _c.Training?.PackSequences ?? false,
-            });
+        var artifacts = BuildPolicyArtifacts(new TrainingGraphOptions
+        {
+            Head = LossHeadKind.Policy, PolicyLoss = TrainerSettings.LossHead(_c.Algorithm, _c.Rollout),
+            Recompute = _c.Training?.RecomputeMode ?? ProRL.Training.Autodiff.RecomputeMode.None,
+            HeadChunks = _c.Training?.HeadChunks ?? EvalHead.DefaultChunks,
+            PackedSequences = (_c.Training ?? new TrainingOptions()).WantsPackedSequences(_c.Algorithm),
+        });
         TrainingSession.ReleaseManagedMemory(); // a first build leaves the lowered model (4+ bytes per parameter) as garbage
         WarnIfRecomputeNotApplied(artifacts);
         _policyArtifacts = artifacts;
@@ -128,6 +127,23 @@ public sealed partial class TrainerLoop : IDisposable
         Provider = _c.Model.ExecutionProvider == ModelOptions.Cuda ? ExecutionProvider.Cuda : ExecutionProvider.Cpu,
 #endif
     };
+
+    /// <summary>
+    /// The policy artifacts, from the cache or built. With Training:PackSequences unset, a model whose attention cannot be
+    /// packed falls back to one response per row, saying why; asked for explicitly, the refusal stands.
+    /// </summary>
+    private string BuildPolicyArtifacts(TrainingGraphOptions options)
+    {
+        try
+        {
+            return ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash, options);
+        }
+        catch (ProRL.Training.Lowering.LoweringException e) when (options.PackedSequences && _c.Training?.PackSequences is null)
+        {
+            _logger.LogWarning("Training:PackSequences (unset): the model's responses cannot be packed ({Reason}); training with one response per row", e.Message);
+            return ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash, options with { PackedSequences = false });
+        }
+    }
 
     /// <summary>
     /// Training:Recompute=layers on a decoder whose layers cannot be found, or Training:HeadChunks on logits that are not a
