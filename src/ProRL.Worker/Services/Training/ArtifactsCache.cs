@@ -15,6 +15,25 @@ public static class ArtifactsCache
     private static string Normalizer(TrainingGraphOptions options) =>
         options.PolicyLoss.Aggregation == LossAggregation.SeqMeanTokenSumNorm ? $"-n{options.PolicyLoss.NormalizationLength}" : "";
 
+    /// <summary>
+    /// As <see cref="GetOrBuild(string, string, string, TrainingGraphOptions)"/>; when packed sequences were asked for but
+    /// are optional (Training:PackSequences unset), a model whose attention cannot be packed gets artifacts for one
+    /// sequence per row instead, and <paramref name="onFallback"/> hears why. Asked for explicitly, the refusal stands.
+    /// </summary>
+    public static string GetOrBuild(string runDirectory, string modelPath, string modelHash, TrainingGraphOptions options,
+        bool packingOptional, Action<string> onFallback)
+    {
+        try
+        {
+            return GetOrBuild(runDirectory, modelPath, modelHash, options);
+        }
+        catch (ProRL.Training.Lowering.LoweringException e) when (options.PackedSequences && packingOptional)
+        {
+            onFallback(e.Message);
+            return GetOrBuild(runDirectory, modelPath, modelHash, options with { PackedSequences = false });
+        }
+    }
+
     public static string GetOrBuild(string runDirectory, string modelPath, string modelHash, TrainingGraphOptions options)
     {
         var key = (options.Head == LossHeadKind.CrossEntropy

@@ -128,22 +128,10 @@ public sealed partial class TrainerLoop : IDisposable
 #endif
     };
 
-    /// <summary>
-    /// The policy artifacts, from the cache or built. With Training:PackSequences unset, a model whose attention cannot be
-    /// packed falls back to one response per row, saying why; asked for explicitly, the refusal stands.
-    /// </summary>
-    private string BuildPolicyArtifacts(TrainingGraphOptions options)
-    {
-        try
-        {
-            return ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash, options);
-        }
-        catch (ProRL.Training.Lowering.LoweringException e) when (options.PackedSequences && _c.Training?.PackSequences is null)
-        {
-            _logger.LogWarning("Training:PackSequences (unset): the model's responses cannot be packed ({Reason}); training with one response per row", e.Message);
-            return ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash, options with { PackedSequences = false });
-        }
-    }
+    /// <summary>The policy artifacts, from the cache or built; with Training:PackSequences unset, padded ones for a model that cannot pack.</summary>
+    private string BuildPolicyArtifacts(TrainingGraphOptions options) =>
+        ArtifactsCache.GetOrBuild(_c.Run.Directory, _c.Model.Path, _modelHash, options, packingOptional: _c.Training?.PackSequences is null,
+            reason => _logger.LogWarning("Training:PackSequences (unset): the model's responses cannot be packed ({Reason}); training with one response per row", reason));
 
     /// <summary>
     /// Training:Recompute=layers on a decoder whose layers cannot be found, or Training:HeadChunks on logits that are not a
