@@ -46,12 +46,25 @@ public sealed record PackedBatch(TokenBatch Tokens, float[] ResponseMask, float[
     public static PackedBatch PackSequences(IReadOnlyList<TrainingSample> samples, long padTokenId)
     {
         CheckSamples(samples);
-        int width = Math.Max(2, samples.Max(s => s.Length));
+        var lengths = samples.Select(s => s.Length).ToArray();
+        return Layout(samples, padTokenId, FirstFitDecreasing(lengths, PackedWidth(lengths)), packed: true);
+    }
+
+    /// <summary>The row width of packed sequences of these lengths: the longest, and at least 2 tokens.</summary>
+    public static int PackedWidth(IReadOnlyCollection<int> lengths) => Math.Max(2, lengths.Max());
+
+    /// <summary>
+    /// Indices of <paramref name="lengths"/> in rows of <paramref name="width"/> tokens: longest first, each into the first
+    /// row with room (ties keep the given order, so the rows depend on the lengths alone).
+    /// </summary>
+    public static List<List<int>> FirstFitDecreasing(IReadOnlyList<int> lengths, int width)
+    {
         var rows = new List<List<int>>();
         var used = new List<int>();
-        foreach (var i in Enumerable.Range(0, samples.Count).OrderByDescending(i => samples[i].Length).ThenBy(i => i))
+        foreach (var i in Enumerable.Range(0, lengths.Count).OrderByDescending(i => lengths[i]).ThenBy(i => i))
         {
-            int row = used.FindIndex(u => u + samples[i].Length <= width);
+            if (lengths[i] > width) throw new ArgumentException($"Length {lengths[i]} does not fit a row of {width} tokens.", nameof(lengths));
+            int row = used.FindIndex(u => u + lengths[i] <= width);
             if (row < 0)
             {
                 rows.Add([]);
@@ -59,9 +72,9 @@ public sealed record PackedBatch(TokenBatch Tokens, float[] ResponseMask, float[
                 row = rows.Count - 1;
             }
             rows[row].Add(i);
-            used[row] += samples[i].Length;
+            used[row] += lengths[i];
         }
-        return Layout(samples, padTokenId, rows, packed: true);
+        return rows;
     }
 
     /// <summary>

@@ -20,8 +20,9 @@ public sealed record PolicyUpdateSettings
     /// <summary>Most sequences per forward/backward pass; mini-batches larger than this are accumulated.</summary>
     public int MicroBatchSize { get; init; } = 16;
     /// <summary>
-    /// Most padded tokens (rows × longest row) per forward/backward pass, so that long responses do not exceed memory;
-    /// null = no token budget. A sample longer than the budget goes alone (<see cref="MicroBatchPlanner"/>).
+    /// Most computed tokens (rows × longest sample, in the padded or the packed layout) per forward/backward pass, so that
+    /// long responses do not exceed memory; null = no token budget. A sample longer than the budget goes alone
+    /// (<see cref="MicroBatchPlanner"/>).
     /// </summary>
     public int? MaxTokensPerMicroBatch { get; init; }
     /// <summary>Cap of the truncated importance weights between trainer and rollout-engine logprobs; null = off.</summary>
@@ -68,7 +69,8 @@ public sealed class PolicyUpdater(TrainingSession session, PolicyUpdateSettings 
         // Micro-batches are fixed up front; their old/reference logprobs come from the parameters as they are now.
         var phases = new PhaseMeter();
         var miniBatches = Split(Enumerable.Range(0, samples.Count).ToArray(), Math.Min(settings.MiniBatches, samples.Count));
-        var plan = miniBatches.Select(mb => MicroBatchPlanner.Plan(mb, r => samples[r].Length, settings.MicroBatchSize, settings.MaxTokensPerMicroBatch)
+        var plan = miniBatches.Select(mb => MicroBatchPlanner.Plan(mb, r => samples[r].Length, settings.MicroBatchSize, settings.MaxTokensPerMicroBatch,
+                packed: session.Manifest.PackedSequences)
             .Select(rows => Prepare(samples, advantages, rows)).ToList()).ToList();
         phases.Lap(PolicyUpdateResult.PhaseLogprobs);
 

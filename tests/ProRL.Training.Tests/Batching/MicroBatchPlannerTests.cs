@@ -39,6 +39,24 @@ public class MicroBatchPlannerTests
     }
 
     [Fact]
+    public void Packed_the_budget_counts_the_packed_rows_so_more_samples_share_a_pass()
+    {
+        // Padded: 10 then 4 is 2×10 = 20, a 6 would make 30; 6 then 3 is 12, a 7 would make 21.
+        // Packed: 10 | 6 4 is 2 rows × 10 = 20, a 3 would need a third row (30); 3 then 7 is 7 | 3, 2 rows × 7 = 14.
+        var lengths = new[] { 10, 4, 6, 3, 7 };
+        Assert.Equal([[0, 1], [2, 3], [4]], Plan(lengths, maxRows: 16, maxTokens: 20));
+        var packed = MicroBatchPlanner.Plan([.. Enumerable.Range(0, lengths.Length)], r => lengths[r], 16, 20, packed: true);
+        Assert.Equal([[0, 1, 2], [3, 4]], packed);
+        foreach (var micro in packed)
+        {
+            // The packer lays each micro-batch out in exactly the rows the planner counted.
+            var batch = PackedBatch.PackSequences([.. micro.Select(r => new TrainingSample(0, new int[lengths[r] - 1], [1], [0f], 0, true))], 0);
+            Assert.True(batch.Tokens.BatchSize * batch.Tokens.Length <= 20, $"micro-batch [{string.Join(", ", micro)}] computes {batch.Tokens.BatchSize * batch.Tokens.Length} tokens");
+        }
+        Assert.Equal([[0, 1], [2, 3], [4]], MicroBatchPlanner.Plan([.. Enumerable.Range(0, lengths.Length)], r => lengths[r], 2, 20, packed: true)); // maxRows still counts samples
+    }
+
+    [Fact]
     public void Bad_limits_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Plan([3], maxRows: 0, maxTokens: null));

@@ -107,6 +107,14 @@ public class PolicyUpdaterTests(PolicyArtifactsFixture tiny) : IClassFixture<Pol
         double differs = MaxAbsDifference(padded.GetParameters(), packed.GetParameters());
         Assert.True(moved > 1e-5, $"the update moved the parameters by at most {moved}");
         Assert.True(differs <= 1e-3 * moved, $"packed rows differ by {differs} (update size {moved})");
+
+        // A budget of 12 computed tokens counts packed rows: [5, 6] then [3, 4, 2, 2] (three rows of 4), where padded
+        // rows would need three passes. The update is the same.
+        using var budgeted = tiny.OpenPackedSession();
+        Assert.Equal([[0, 1], [2, 3, 4, 5]], MicroBatchPlanner.Plan([0, 1, 2, 3, 4, 5], r => samples[r].Length, 16, 12, packed: true));
+        new PolicyUpdater(budgeted, Settings(0.1f, optimizer, maxTokens: 12)).Update(samples, 1);
+        double budgetDiffers = MaxAbsDifference(padded.GetParameters(), budgeted.GetParameters());
+        Assert.True(budgetDiffers <= 1e-3 * moved, $"packed micro-batches under a budget differ by {budgetDiffers} (update size {moved})");
     }
 
     [Fact]
