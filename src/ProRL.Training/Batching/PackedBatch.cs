@@ -41,13 +41,17 @@ public sealed record PackedBatch(TokenBatch Tokens, float[] ResponseMask, float[
     /// Several samples per row: rows are as wide as the longest sample, and samples go, longest first, into the first row
     /// with room (first-fit decreasing; ties keep the given order, so the layout depends on lengths alone). Attention
     /// costs T² per row whatever is in it, so rows never grow past the longest sample: packing only removes padding.
-    /// The artifacts must be built for packed sequences.
+    /// <paramref name="widthFactor"/> (≥ 1) widens the rows, for `prorl bench pack` to measure that choice: twice as wide
+    /// left as much padding on the `small` preset and was slower, so the trainer uses 1. The artifacts must be built for
+    /// packed sequences.
     /// </summary>
-    public static PackedBatch PackSequences(IReadOnlyList<TrainingSample> samples, long padTokenId)
+    public static PackedBatch PackSequences(IReadOnlyList<TrainingSample> samples, long padTokenId, double widthFactor = 1)
     {
         CheckSamples(samples);
+        if (!(widthFactor >= 1 && double.IsFinite(widthFactor)))
+            throw new ArgumentOutOfRangeException(nameof(widthFactor), widthFactor, "Rows are at least as wide as the longest sample (factor ≥ 1).");
         var lengths = samples.Select(s => s.Length).ToArray();
-        return Layout(samples, padTokenId, FirstFitDecreasing(lengths, PackedWidth(lengths)), packed: true);
+        return Layout(samples, padTokenId, FirstFitDecreasing(lengths, (int)(PackedWidth(lengths) * widthFactor)), packed: true);
     }
 
     /// <summary>The row width of packed sequences of these lengths: the longest, and at least 2 tokens.</summary>

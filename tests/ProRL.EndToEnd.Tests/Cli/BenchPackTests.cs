@@ -10,6 +10,7 @@ public sealed class BenchPackTests
     [InlineData("--prompt 0 must be ≥ 1", "--prompt", "0")]
     [InlineData("--min-response 50 and --max-response 40 must satisfy 1 ≤ min ≤ max", "--min-response", "50", "--max-response", "40")]
     [InlineData("--recompute", "--recompute", "blocks")]
+    [InlineData("--width-factor 0.5 must be ≥ 1", "--width-factor", "0.5")]
     public void A_bad_value_is_refused_naming_the_option(string expected, params string[] options)
     {
         var error = Assert.ThrowsAny<Exception>(() => CliApp.Build().Run(["bench", "pack", "--preset", "tiny", .. options]));

@@ -102,6 +102,12 @@ public class PackedBatchTests
         Assert.Equal([1L, 1, 1, 1, /**/ 1, 1, 1, 0], three.Tokens.AttentionMask);
         Assert.Equal(1, three.PaddingTokens);
 
+        // Rows of room 8 (twice the longest): all three samples share one row, which is as wide as what it holds.
+        var wide = PackedBatch.PackSequences([.. samples, new TrainingSample(1, [7], [], [], 0, false)], Pad, widthFactor: 2);
+        Assert.Equal((1, 7), (wide.Tokens.BatchSize, wide.Tokens.Length));
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 7], wide.Tokens.InputIds);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PackedBatch.PackSequences(samples, Pad, widthFactor: 0.5));
+
         var padded = PackedBatch.Pack(samples, Pad);
         Assert.False(padded.IsPacked);
         Assert.Null(padded.Tokens.PositionIds);

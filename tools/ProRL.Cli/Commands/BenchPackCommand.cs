@@ -39,6 +39,8 @@ public sealed class BenchPackCommand : Command<BenchPackCommand.Settings>
         public int MaxResponse { get; init; } = 448;
 
         [CommandOption("--repeats <N>")] public int Repeats { get; init; } = 5;
+        [CommandOption("--width-factor <X>"), Description("Packed rows this many times as wide as the longest response (default 1, as the trainer packs; ≥ 1).")]
+        public double WidthFactor { get; init; } = 1;
         [CommandOption("--warmup <N>")] public int Warmup { get; init; } = 1;
         [CommandOption("--threads <N>"), Description("ONNX Runtime intra-op threads (0 = one per core).")] public int Threads { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
@@ -59,6 +61,7 @@ public sealed class BenchPackCommand : Command<BenchPackCommand.Settings>
             if (Prompt < 1) return ValidationResult.Error($"--prompt {Prompt} must be ≥ 1.");
             if (MinResponse < 1 || MaxResponse < MinResponse)
                 return ValidationResult.Error($"--min-response {MinResponse} and --max-response {MaxResponse} must satisfy 1 ≤ min ≤ max.");
+            if (!(WidthFactor >= 1 && double.IsFinite(WidthFactor))) return ValidationResult.Error($"--width-factor {WidthFactor} must be ≥ 1.");
             if (Repeats < 1 || Warmup < 0 || Threads < 0) return ValidationResult.Error("--repeats must be ≥ 1, --warmup and --threads ≥ 0.");
             try { ArtifactsBuildCommand.LossSettings.ParseRecompute(Recompute, "--recompute"); }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
@@ -105,7 +108,7 @@ public sealed class BenchPackCommand : Command<BenchPackCommand.Settings>
 
         var samples = Samples(settings, folder.Config.Model.VocabSize);
         var padded = PackedBatch.Pack(samples, folder.Config.Model.PadTokenId);
-        var packed = PackedBatch.PackSequences(samples, folder.Config.Model.PadTokenId);
+        var packed = PackedBatch.PackSequences(samples, folder.Config.Model.PadTokenId, settings.WidthFactor);
         foreach (var s in new[] { paddedSession, packedSession }.Distinct()) s.SetReferenceToPolicy();
 
         var times = new Dictionary<string, List<double>> { ["padded"] = [], ["packed"] = [] };
