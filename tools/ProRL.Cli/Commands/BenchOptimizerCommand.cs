@@ -89,11 +89,11 @@ public sealed class BenchOptimizerCommand : Command<BenchOptimizerCommand.Settin
 
         var ratios = stepRates.Zip(copyRates, (s, c) => s / c).ToList();
         var table = new Table().AddColumns("measure", "median", "min", "max");
-        table.AddRow($"copy, GB/s ({CopyBytesPerParameter} B/parameter)", F(Median(copyRates)), F(copyRates.Min()), F(copyRates.Max()));
-        table.AddRow($"AdamW step, GB/s ({StepBytesPerParameter} B/parameter)", F(Median(stepRates)), F(stepRates.Min()), F(stepRates.Max()));
-        table.AddRow("AdamW / copy (per repeat)", F(Median(ratios)), F(ratios.Min()), F(ratios.Max()));
+        table.AddRow($"copy, GB/s ({CopyBytesPerParameter} B/parameter)", F(BenchStatistics.Median(copyRates)), F(copyRates.Min()), F(copyRates.Max()));
+        table.AddRow($"AdamW step, GB/s ({StepBytesPerParameter} B/parameter)", F(BenchStatistics.Median(stepRates)), F(stepRates.Min()), F(stepRates.Max()));
+        table.AddRow("AdamW / copy (per repeat)", F(BenchStatistics.Median(ratios)), F(ratios.Min()), F(ratios.Max()));
         table.AddRow("AdamW step time for these parameters, ms",
-            F(StepBytesPerParameter * (double)n / Median(stepRates) / 1e6), F(StepBytesPerParameter * (double)n / stepRates.Max() / 1e6),
+            F(StepBytesPerParameter * (double)n / BenchStatistics.Median(stepRates) / 1e6), F(StepBytesPerParameter * (double)n / stepRates.Max() / 1e6),
             F(StepBytesPerParameter * (double)n / stepRates.Min() / 1e6));
         AnsiConsole.MarkupLine($"{n:N0} parameters, {settings.Repeats} interleaved repeats, {parallel.MaxDegreeOfParallelism} threads");
         AnsiConsole.Write(table);
@@ -101,10 +101,4 @@ public sealed class BenchOptimizerCommand : Command<BenchOptimizerCommand.Settin
     }
 
     private static string F(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }

@@ -139,13 +139,13 @@ public sealed class BenchPackCommand : Command<BenchPackCommand.Settings>
             var t = times[name];
             long computed = (long)batch.Tokens.BatchSize * batch.Tokens.Length;
             table.AddRow(name, $"{batch.Tokens.BatchSize} × {batch.Tokens.Length}", $"{100.0 * batch.PaddingTokens / computed:F1}%",
-                $"{Median(t) * 1e3:F1} ({t.Min() * 1e3:F1}–{t.Max() * 1e3:F1})", (realTokens / Median(t)).ToString("F0", CultureInfo.InvariantCulture));
+                $"{BenchStatistics.Median(t) * 1e3:F1} ({t.Min() * 1e3:F1}–{t.Max() * 1e3:F1})", (realTokens / BenchStatistics.Median(t)).ToString("F0", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{samples.Count} responses, {realTokens} real tokens (prompt {settings.Prompt}, responses {settings.MinResponse}–{settings.MaxResponse}); " +
             $"padded layout on {(settings.OneSession ? "the packed artifacts" : "padded artifacts")}.");
-        AnsiConsole.MarkupLine($"packed speed-up: {Median(times["padded"]) / Median(times["packed"]):F2}× (ratio of medians); " +
-            $"paired ratios: median {Median(ratios):F2}, min {ratios.Min():F2}, max {ratios.Max():F2}");
+        AnsiConsole.MarkupLine($"packed speed-up: {BenchStatistics.Median(times["padded"]) / BenchStatistics.Median(times["packed"]):F2}× (ratio of medians); " +
+            $"paired ratios: median {BenchStatistics.Median(ratios):F2}, min {ratios.Min():F2}, max {ratios.Max():F2}");
         return 0;
     }
 
@@ -177,11 +177,5 @@ public sealed class BenchPackCommand : Command<BenchPackCommand.Settings>
         var session = new TrainingSession(a.Manifest, a.EvalBytes(), a.TrainingBytes(), a.Checkpoint, options);
         TrainingSession.ReleaseManagedMemory();
         return session;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -149,7 +149,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
         long tokens = (long)settings.Batch * settings.Length;
         long dense = session.Parameters.Where(p => p != embedding || IsTiedHead(session, p)).Sum(p => p.ElementCount);
-        double median = Median(train);
+        double median = BenchStatistics.Median(train);
         var table = new Table().AddColumns("measure", "value");
         table.AddRow("batch × length", $"{settings.Batch} × {settings.Length} = {tokens} tokens");
         table.AddRow("recompute", session.Manifest.Recompute.ToString().ToLowerInvariant());
@@ -159,7 +159,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         table.AddRow("forward + backward (median)", $"{median * 1e3:F1} ms");
         table.AddRow("tokens/s", (tokens / median).ToString("F0", CultureInfo.InvariantCulture));
         table.AddRow("GFLOP/s (6·N·tokens)", (6.0 * dense * tokens / median / 1e9).ToString("F1", CultureInfo.InvariantCulture));
-        table.AddRow("AdamW step (median)", $"{Median(optimize) * 1e3:F1} ms");
+        table.AddRow("AdamW step (median)", $"{BenchStatistics.Median(optimize) * 1e3:F1} ms");
         long state = session.StateBytes;
         table.AddRow("training state (parameters, gradients, moments, reference)",
             $"{MemoryPhases.Gib(state)} ({(double)state / session.ParameterCount:F1} B/parameter)");
@@ -197,10 +197,4 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     /// <summary>A tied embedding is also the LM head's matrix, so it does count as dense compute.</summary>
     private static bool IsTiedHead(TrainingSession session, ProRL.Training.Optimizer.ParameterSpec embedding) =>
         !session.Parameters.Any(p => p.Name.Contains("lm_head", StringComparison.Ordinal));
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 }
