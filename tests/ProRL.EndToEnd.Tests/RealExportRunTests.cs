@@ -25,6 +25,7 @@ public class RealExportRunTests(ITestOutputHelper output)
         var run = Path.Combine(root, "run");
         await TrainAsync(fixture, modelPath, root, run, warmUpSteps: 1, maxSteps: 3, validationEvery: 2);
 
+        AssertTrainedPacked(run);
         var store = RunStore.Open(run);
         var policy = store.Policy.ReadLatest();
         Assert.NotNull(policy);
@@ -65,6 +66,7 @@ public class RealExportRunTests(ITestOutputHelper output)
         var model = Rollout.ModelGeneration.ModelGenerator.Write(GeneratedLayouts.All[layout] with { Context = 256 }, Path.Combine(root, "model")).Directory;
         var run = Path.Combine(root, "run");
         await TrainAsync(layout, model, root, run, warmUpSteps: 0, maxSteps: 2, validationEvery: 0);
+        AssertTrainedPacked(run);
         var policy = RunStore.Open(run).Policy.ReadLatest();
         Assert.Equal(2, policy?.Version);
         using (var engine = new RolloutEngine(new RolloutEngineOptions { ModelPath = policy!.FolderPath }))
@@ -74,6 +76,14 @@ public class RealExportRunTests(ITestOutputHelper output)
         Assert.NotEmpty(gaps);
         output.WriteLine($"{layout}: trainer/rollout logprob gap {gaps.Max():E1}");
         Directory.Delete(root, recursive: true);
+    }
+
+    /// <summary>The default (Training:PackSequences unset) trained these models with packed artifacts, not the fallback.</summary>
+    private static void AssertTrainedPacked(string run)
+    {
+        var policyArtifacts = Directory.GetDirectories(Path.Combine(run, "artifacts")).Where(d => Path.GetFileName(d).Contains("-policy-")).ToList();
+        var manifest = ProRL.Training.Artifacts.ArtifactsManifest.Load(Path.Combine(Assert.Single(policyArtifacts), ProRL.Training.Artifacts.ArtifactsManifest.FileName));
+        Assert.True(manifest.PackedSequences, "the worker's default did not pack this model's responses");
     }
 
     /// <summary>A short worker run of <paramref name="model"/> (2 samples per prompt) that must exit 0.</summary>
